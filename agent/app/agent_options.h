@@ -1,0 +1,24 @@
+#pragma once
+// Every vigil-agent option in one table-like struct, with its default.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace vigil::agent {
+
+struct AgentOptions {
+  std::string collector;                 // host:port
+  std::string data_dir;
+  std::vector<std::string> sources;      // "replay:FILE"
+  std::string rules_dir;
+  bool once = false;                     // exit after every source ends and the outbox drains
+  std::chrono::seconds timeout{300};     // --once gives up after this long
+  bool insecure_loopback = false;        // plaintext gRPC; only to a loopback collector
+  std::chrono::seconds heartbeat_interval{60};
+  std::chrono::milliseconds backoff_initial{1000};
+  std::chrono::milliseconds backoff_max{5 * 60 * 1000};
+  std::string log_level = "info";
+};
+
+}  // namespace vigil::agent

@@ -1,0 +1,195 @@
+#include "app/agent_runner.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <google/protobuf/util/time_util.h>
+
+#include "events/replay_source.h"
+#include "forward/forwarder.h"
+#include "forward/grpc_transport.h"
+#include "outbox/outbox.h"
+#include "pipeline/scan_pipeline.h"
+#include "vigil/platform/system_info.h"
+#include "vigil/signatures/matcher.h"
+#include "vigil/uuid.h"
+#include "vigil/version.h"
+
+namespace vigil::agent {
+namespace {
+
+uint64_t uniform_random(uint64_t max) { return max == 0 ? 0 : randombytes_uniform(static_cast<uint32_t>(std::min<uint64_t>(max, UINT32_MAX - 1)) + 1); }
+
+Result<std::string> device_id(Outbox& outbox) {
+  auto existing = outbox.meta("device_id");
+  if (!existing) return existing.error();
+  if (*existing) return **existing;
+  std::array<uint8_t, 10> random;
+  randombytes_buf(random.data(), random.size());
+  const Uuid id = make_uuid_v7(std::chrono::system_clock::now(), random);
+  const std::string text = uuid_to_string(std::string(id.begin(), id.end()));
+  if (auto r = outbox.set_meta("device_id", text); !r) return r.error();
+  return text;
+}
+
+std::unique_ptr<EventSource> make_source(const SourceSpec& spec) {
+  if (spec.kind == "replay") return std::make_unique<ReplaySource>(std::filesystem::absolute(spec.target).string());
+  return nullptr;
+}
+
+}  // namespace
+
+bool is_loopback_target(const std::string& host_port) {
+  const auto colon = host_port.rfind(':');
+  std::string host = host_port.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+Result<AgentConfig> validate(const AgentOptions& options) {
+  AgentConfig config{options, {}};
+  const auto colon = options.collector.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == options.collector.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "--collector must be HOST:PORT, not \"" + options.collector + "\"");
+  }
+  if (options.insecure_loopback && !is_loopback_target(options.collector)) {
+    return make_error(ErrorCode::kInvalidArgument, "--insecure-loopback only talks to a collector on loopback, not " + options.collector);
+  }
+  for (const auto& s : options.sources) {
+    const auto sep = s.find(':');
+    if (sep == std::string::npos || sep + 1 == s.size()) {
+      return make_error(ErrorCode::kInvalidArgument, "--source must be KIND:TARGET (e.g. replay:events.jsonl), not \"" + s + "\"");
+    }
+    SourceSpec spec{s.substr(0, sep), s.substr(sep + 1)};
+    if (spec.kind != "replay") {
+      return make_error(ErrorCode::kInvalidArgument, "--source kind \"" + spec.kind + "\" is not supported (supported: replay)");
+    }
+    config.sources.push_back(std::move(spec));
+  }
+  return config;
+}
+
+AgentRunner::AgentRunner(AgentConfig config) : config_(std::move(config)) {}
+
+void AgentRunner::request_stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stop_requested_ = true;
+    stop_ = true;
+  }
+  stop_changed_.notify_all();
+}
+
+int AgentRunner::run() {
+  const AgentOptions& o = config_.options;
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) {
+    spdlog::critical("data dir {}: {}", o.data_dir, ec.message());
+    return 1;
+  }
+  auto outbox = Outbox::open(std::filesystem::path(o.data_dir) / "outbox.db");
+  if (!outbox) {
+    spdlog::critical("outbox: {}", outbox.error().message);
+    return 1;
+  }
+  auto device = device_id(**outbox);
+  if (!device) {
+    spdlog::critical("outbox: {}", device.error().message);
+    return 1;
+  }
+  auto pack = signatures::load_rule_pack(o.rules_dir);
+  if (!pack) {
+    spdlog::critical("rule pack: {}", pack.error().message);
+    return 1;
+  }
+  const std::string pack_version = pack->version;
+  auto matcher = signatures::Matcher::compile(std::move(*pack));
+  if (!matcher) {
+    spdlog::critical("rule pack: {}", matcher.error().message);
+    return 1;
+  }
+  spdlog::info("device {} with rule pack {} ({} rules); collector {}", *device, pack_version, (*matcher)->pack().rules.size(),
+               o.collector);
+
+  std::vector<std::unique_ptr<EventSource>> sources;
+  for (const auto& spec : config_.sources) sources.push_back(make_source(spec));
+
+  // Plaintext until enrollment and mutual TLS land; --insecure-loopback already restricts it to loopback.
+  GrpcTransport transport({o.collector, std::chrono::seconds(30)}, grpc::InsecureChannelCredentials());
+  const std::string hostname = platform::system_info().hostname();
+  std::mutex status_mutex;
+  std::vector<std::string> source_states(sources.size(), "active");
+  Forwarder* forwarder_ptr = nullptr;
+  auto heartbeat = [&]() {
+    v1::Heartbeat hb;
+    hb.set_device_id(*device);
+    hb.set_hostname(hostname);
+    hb.set_agent_version(kVersion);
+    hb.set_rule_pack_version(pack_version);
+    *hb.mutable_sent_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    if (auto depth = (*outbox)->depth()) hb.set_outbox_depth(*depth);
+    if (forwarder_ptr) hb.set_last_error(forwarder_ptr->last_error());
+    std::lock_guard lock(status_mutex);
+    for (size_t i = 0; i < sources.size(); ++i) {
+      auto* s = hb.add_sources();
+      s->set_name(sources[i]->name());
+      s->set_state(source_states[i]);
+    }
+    return hb;
+  };
+  ForwarderConfig forwarder_config;
+  forwarder_config.backoff = {o.backoff_initial, o.backoff_max};
+  forwarder_config.heartbeat_interval = o.heartbeat_interval;
+  Forwarder forwarder(**outbox, transport, forwarder_config, uniform_random, heartbeat, [] { return std::chrono::steady_clock::now(); });
+  forwarder_ptr = &forwarder;
+  std::thread forward_thread([&] { forwarder.run(stop_); });
+
+  const CaptureIdentity identity{*device, kVersion, pack_version, kDefaultContextChars};
+  std::atomic<int> source_failures{0};
+  std::vector<std::thread> source_threads;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    source_threads.emplace_back([&, i] {
+      ScanPipeline pipeline(*matcher, **outbox, identity, [&] { forwarder.notify(); });
+      auto stats = pipeline.run(*sources[i], stop_);
+      std::lock_guard lock(status_mutex);
+      if (!stats) {
+        ++source_failures;
+        source_states[i] = "failed: " + stats.error().message;
+        spdlog::error("source {}: {}", sources[i]->name(), stats.error().message);
+        return;
+      }
+      source_states[i] = "finished";
+      spdlog::info("source {} finished: {} events, {} captures", sources[i]->name(), stats->events, stats->captures);
+    });
+  }
+  for (auto& t : source_threads) t.join();
+
+  int status = 0;
+  if (o.once && !stop_requested_) {
+    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+    if (forwarder.wait_until_drained(deadline)) {
+      spdlog::info("all captures acknowledged");
+      status = source_failures > 0 ? 1 : 0;
+    } else {
+      auto depth = (*outbox)->depth();
+      spdlog::error("timed out after {} s with {} captures not acknowledged: {}", o.timeout.count(), depth ? *depth : 0,
+                    forwarder.last_error());
+      status = 1;
+    }
+    stop_ = true;
+  } else {
+    std::unique_lock lock(stop_mutex_);
+    stop_changed_.wait(lock, [&] { return stop_.load(); });
+  }
+  if (o.once && stop_requested_) status = 1;  // stopped before every capture was acknowledged
+  forwarder.wake_for_shutdown();
+  forward_thread.join();
+  return status;
+}
+
+}  // namespace vigil::agent

@@ -1,0 +1,101 @@
+#include "forward/grpc_transport.h"
+
+namespace vigil::agent {
+namespace {
+
+// gRPC's own reconnect backoff would otherwise grow to two minutes behind ours; keep the channel
+// quick to reconnect and let the Forwarder's jittered backoff pace the retries.
+constexpr int kMinReconnectMs = 500;
+constexpr int kMaxReconnectMs = 2000;
+
+std::string describe(const grpc::Status& status) {
+  return "grpc " + std::to_string(static_cast<int>(status.error_code())) + ": " + status.error_message();
+}
+
+}  // namespace
+
+SendStatus classify(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return SendStatus::kAck;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return SendStatus::kReject;  // the batch itself is bad: resending it unchanged cannot help
+    default:
+      // Unavailable, deadline, resource exhausted, unauthenticated (a certificate being renewed),
+      // internal errors: the captures stay in the outbox and are tried again.
+      return SendStatus::kRetry;
+  }
+}
+
+GrpcTransport::GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials)
+    : config_(std::move(config)) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kMinReconnectMs);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectMs);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectMs);
+  channel_ = grpc::CreateCustomChannel(config_.target, std::move(credentials), args);
+  stub_ = v1::Ingest::NewStub(channel_);
+}
+
+SendResult GrpcTransport::exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + config_.deadline);
+  auto stream = stub_->Stream(&context);
+  SendResult result;
+  if (!stream->Write(message) || !stream->Read(&reply)) {
+    stream->WritesDone();
+    const grpc::Status status = stream->Finish();
+    result.status = status.ok() ? SendStatus::kRetry : classify(status);
+    result.error = status.ok() ? "collector closed the stream without an acknowledgement" : describe(status);
+    return result;
+  }
+  stream->WritesDone();
+  const grpc::Status status = stream->Finish();
+  if (!status.ok()) {
+    // The ack arrived, so the captures are stored whatever happened while closing.
+    result.error = describe(status);
+  }
+  result.status = SendStatus::kAck;
+  return result;
+}
+
+SendResult GrpcTransport::send(uint64_t sequence, const std::vector<OutboxEntry>& batch) {
+  v1::AgentMessage message;
+  auto* body = message.mutable_batch();
+  body->set_sequence(sequence);
+  for (const auto& entry : batch) {
+    if (!body->add_captures()->ParseFromString(entry.payload)) {
+      body->mutable_captures()->RemoveLast();
+      SendResult bad;
+      bad.status = SendStatus::kAck;
+      bad.rejected.push_back({entry.id, "outbox payload is not a readable capture"});
+      return bad;
+    }
+  }
+  v1::CollectorMessage reply;
+  SendResult result = exchange(message, reply);
+  if (result.status != SendStatus::kAck) return result;
+  if (!reply.has_batch_ack() || reply.batch_ack().sequence() != sequence) {
+    result.status = SendStatus::kRetry;
+    result.error = "collector answered with something other than this batch's acknowledgement";
+    return result;
+  }
+  for (const auto& id : reply.batch_ack().stored_ids()) result.stored_ids.push_back(id);
+  for (const auto& r : reply.batch_ack().rejected()) result.rejected.push_back({r.id(), r.reason()});
+  return result;
+}
+
+SendResult GrpcTransport::send_heartbeat(const v1::Heartbeat& heartbeat) {
+  v1::AgentMessage message;
+  *message.mutable_heartbeat() = heartbeat;
+  v1::CollectorMessage reply;
+  SendResult result = exchange(message, reply);
+  if (result.status == SendStatus::kAck && !reply.has_heartbeat_ack()) {
+    result.status = SendStatus::kRetry;
+    result.error = "collector did not acknowledge the heartbeat";
+  }
+  return result;
+}
+
+}  // namespace vigil::agent

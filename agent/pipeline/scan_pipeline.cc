@@ -1,0 +1,68 @@
+#include "pipeline/scan_pipeline.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+namespace vigil::agent {
+namespace {
+
+// Events without hits only move the position; saving it every so often bounds the re-scan after
+// a crash without an fsync per keystroke. Events with hits are committed at once.
+constexpr uint64_t kPositionCommitInterval = 256;
+
+}  // namespace
+
+ScanPipeline::ScanPipeline(std::shared_ptr<const signatures::Matcher> matcher, Outbox& outbox, CaptureIdentity identity,
+                           std::function<void()> on_capture)
+    : matcher_(std::move(matcher)), outbox_(outbox), identity_(std::move(identity)), on_capture_(std::move(on_capture)) {}
+
+Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<bool>& stop) {
+  auto saved = outbox_.position(source.name());
+  if (!saved) return saved.error();
+  if (*saved) {
+    if (auto r = source.resume(**saved); !r) return r.error();
+  }
+  auto scratch = matcher_->make_scratch();
+  if (!scratch) return scratch.error();
+
+  PipelineStats stats;
+  std::optional<std::string> unsaved_position;
+  uint64_t since_save = 0;
+  while (!stop.load()) {
+    auto next = source.next();
+    if (!next) return next.error();
+    if (!*next) break;
+    SourcedEvent& sourced = **next;
+    ++stats.events;
+    auto hits = matcher_->scan(sourced.event.text, *scratch);
+    if (!hits) {
+      spdlog::error("scan failed on an event from {}: {}", source.name(), hits.error().message);
+      continue;  // a scan failure must not stop monitoring
+    }
+    if (hits->empty()) {
+      unsaved_position = sourced.position;
+      if (unsaved_position && ++since_save >= kPositionCommitInterval) {
+        if (auto r = outbox_.append({}, source.name(), unsaved_position); !r) return r.error();
+        unsaved_position.reset();
+        since_save = 0;
+      }
+      continue;
+    }
+    std::array<uint8_t, 10> random;
+    randombytes_buf(random.data(), random.size());
+    OutboxEntry entry = build_capture(sourced.event, *hits, identity_, std::chrono::system_clock::now(), random);
+    // Privacy: capture content is never logged above debug.
+    spdlog::debug("capture {} severity {} from {}", entry.id.size(), entry.severity, source.name());
+    if (auto r = outbox_.append({entry}, source.name(), sourced.position); !r) return r.error();
+    unsaved_position.reset();
+    since_save = 0;
+    ++stats.captures;
+    if (on_capture_) on_capture_();
+  }
+  if (unsaved_position) {
+    if (auto r = outbox_.append({}, source.name(), unsaved_position); !r) return r.error();
+  }
+  return stats;
+}
+
+}  // namespace vigil::agent

@@ -1,0 +1,26 @@
+#pragma once
+// Turns hostile, disguised text into the canonical form rules are written against, keeping a map
+// back to the original bytes so every hit points at what the pupil actually typed.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil::signatures {
+
+// Bumped whenever normalisation changes what a pattern matches: part of the compiled-database key.
+inline constexpr int kNormaliserVersion = 1;
+
+struct NormalisedText {
+  // Lowercase words separated by single spaces, with one space before the first word and after the
+  // last, so every word is delimited by spaces on both sides.
+  std::string text;
+  // For each byte of `text`, the original byte range [origin_begin, origin_end) it came from.
+  std::vector<uint32_t> origin_begin;
+  std::vector<uint32_t> origin_end;
+};
+
+NormalisedText normalise(std::string_view original);
+
+}  // namespace vigil::signatures

@@ -1,0 +1,48 @@
+#pragma once
+// A rule pack as loaded from disk: the format is documented in signatures/README.md.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "vigil/result.h"
+
+namespace vigil::signatures {
+
+enum class AgePhase { kAll, kPrimary, kSecondary };
+
+struct Rule {
+  std::string id;
+  std::string category;
+  int severity = 1;                     // 1..5
+  std::vector<std::string> patterns;    // alternatives; each in the pattern language
+  std::vector<std::string> unless;      // phrases that cancel an overlapping hit
+  AgePhase phase = AgePhase::kAll;
+  std::vector<std::string> matches;     // examples the rule must catch
+  std::vector<std::string> not_matches; // near misses it must not catch
+  std::string note;
+  std::string file;                     // where it was defined, for error messages
+  int line = 0;
+};
+
+struct RulePack {
+  std::string name;
+  std::string version;                  // manifest version, reported on captures
+  std::string digest;                   // SHA-256 (hex) over every pack file's name and bytes
+  std::vector<std::string> categories;
+  std::vector<Rule> rules;
+};
+
+inline constexpr int kMinSeverity = 1;
+inline constexpr int kMaxSeverity = 5;
+inline constexpr int kPackFormat = 1;
+
+// Loads and validates a pack directory. A broken pack is refused as a whole with
+// "file:line: rule <id>: <reason>" so a network manager can fix it.
+Result<RulePack> load_rule_pack(const std::filesystem::path& dir);
+
+// Where the shipped pack lives: $VIGIL_RULES_DIR, else the installed copy, else the source tree.
+std::filesystem::path default_rules_dir();
+
+}  // namespace vigil::signatures
