@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-loopback", options.insecure_loopback, "development only: plaintext to a collector on loopback");
   int64_t heartbeat_s = options.heartbeat_interval.count();
   app.add_option("--heartbeat-interval", heartbeat_s, "seconds between heartbeats")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--batch-size", options.batch_size, "most captures per batch sent to the collector")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   int64_t backoff_initial_ms = options.backoff_initial.count();
   int64_t backoff_max_ms = options.backoff_max.count();
   app.add_option("--backoff-initial-ms", backoff_initial_ms, "first retry delay ceiling (full jitter)")->capture_default_str()->check(CLI::PositiveNumber);

@@ -16,6 +16,7 @@ struct AgentOptions {
   std::chrono::seconds timeout{300};     // --once gives up after this long
   bool insecure_loopback = false;        // plaintext gRPC; only to a loopback collector
   std::chrono::seconds heartbeat_interval{60};
+  size_t batch_size = 256;               // captures per batch sent to the collector
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{5 * 60 * 1000};
   std::string log_level = "info";

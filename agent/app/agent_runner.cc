@@ -145,6 +145,7 @@ int AgentRunner::run() {
   ForwarderConfig forwarder_config;
   forwarder_config.backoff = {o.backoff_initial, o.backoff_max};
   forwarder_config.heartbeat_interval = o.heartbeat_interval;
+  forwarder_config.max_batch_count = o.batch_size;
   Forwarder forwarder(**outbox, transport, forwarder_config, uniform_random, heartbeat, [] { return std::chrono::steady_clock::now(); });
   forwarder_ptr = &forwarder;
   std::thread forward_thread([&] { forwarder.run(stop_); });

@@ -68,6 +68,7 @@ StepOutcome Forwarder::step() {
       }
       spdlog::error("collector refused a capture ({}); quarantined", result.error);
       if (auto r = outbox_.quarantine(batch->front().id, result.error); !r) set_error(r.error().message);
+      batch_limit_ = config_.max_batch_count;
       return {StepOutcome::Kind::kSent, std::chrono::milliseconds(0)};
     case SendStatus::kAck:
       break;

@@ -51,15 +51,13 @@ Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack) {
     const Rule& rule = m->pack_.rules[r];
     auto add = [&](const std::vector<std::string>& patterns, bool is_unless) -> Result<void> {
       for (const auto& p : patterns) {
-        auto sequences = expand_pattern(p);
-        if (!sequences) {
+        auto parsed = parse_pattern(p);
+        if (!parsed) {
           return make_error(ErrorCode::kInvalidArgument,
-                            rule.file + ":" + std::to_string(rule.line) + ": rule " + rule.id + ": " + sequences.error().message);
+                            rule.file + ":" + std::to_string(rule.line) + ": rule " + rule.id + ": " + parsed.error().message);
         }
-        for (const auto& seq : *sequences) {
-          expressions.push_back(to_expression(seq));
-          m->refs_.push_back({r, is_unless});
-        }
+        expressions.push_back(to_expression(*parsed));
+        m->refs_.push_back({r, is_unless});
       }
       return {};
     };

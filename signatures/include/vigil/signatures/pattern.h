@@ -1,5 +1,7 @@
 #pragma once
-// The rule pattern language (signatures/README.md), expanded into plain token sequences.
+// The rule pattern language (signatures/README.md), compiled to one Hyperscan expression per
+// pattern. Groups become alternations inside that expression, never a cartesian product of
+// expressions, so a rule with several groups stays one pattern for the compiler.
 
 #include <string>
 #include <string_view>
@@ -9,24 +11,25 @@
 
 namespace vigil::signatures {
 
-struct PatternToken {
-  enum class Kind { kWord, kPrefix, kGap };
-  Kind kind = Kind::kWord;
-  std::string text;  // normalised word (kWord, kPrefix)
-  int max_gap = 0;   // kGap: up to this many other words
-};
-
-using TokenSequence = std::vector<PatternToken>;
-
 inline constexpr int kDefaultGap = 3;
 inline constexpr int kMaxGap = 5;
-// Bounds the cartesian product of groups so one pattern cannot blow up the database.
-inline constexpr size_t kMaxExpansions = 256;
+inline constexpr size_t kMaxGroupAlternatives = 64;
 
-// Expands "(kill|hang) ~2 (myself|my self)" into one token sequence per alternative.
-Result<std::vector<TokenSequence>> expand_pattern(std::string_view pattern);
+struct PatternElement {
+  enum class Kind { kWord, kPrefix, kGap, kNumber, kGroup };
+  Kind kind = Kind::kWord;
+  std::string text;                                       // normalised word (kWord, kPrefix)
+  int max_gap = 0;                                        // kGap: up to this many other words
+  std::vector<std::vector<PatternElement>> alternatives;  // kGroup; an empty one makes it optional
+};
 
-// The Hyperscan expression matching `sequence` on normalised text (words delimited by spaces).
-std::string to_expression(const TokenSequence& sequence);
+using ParsedPattern = std::vector<PatternElement>;
+
+// Parses and normalises "(kill|hang) ~2 (myself|my self)"; the error names what is wrong.
+Result<ParsedPattern> parse_pattern(std::string_view pattern);
+
+// The Hyperscan expression matching the pattern on normalised text (words delimited by spaces):
+// it starts on the space before the first word and ends on the space after the last.
+std::string to_expression(const ParsedPattern& pattern);
 
 }  // namespace vigil::signatures

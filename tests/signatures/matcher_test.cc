@@ -1,0 +1,109 @@
+#include "vigil/signatures/matcher.h"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "support/vigil_harness.h"
+
+using namespace vigil::signatures;
+
+namespace {
+
+std::shared_ptr<const Matcher> small_matcher() {
+  auto pack = load_rule_pack(vigil::test::small_pack_dir());
+  REQUIRE(pack.ok());
+  auto m = Matcher::compile(std::move(*pack));
+  REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
+  return *m;
+}
+
+std::vector<std::string> rules_hit(const Matcher& m, Scratch& s, const std::string& text) {
+  auto hits = m.scan(text, s);
+  REQUIRE(hits.ok());
+  std::vector<std::string> out;
+  for (const auto& h : *hits) out.push_back(h.rule->id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every rule's own examples: matches fire that rule, not_matches do not") {
+  const auto m = small_matcher();
+  auto scratch = m->make_scratch();
+  REQUIRE(scratch.ok());
+  for (const Rule& rule : m->pack().rules) {
+    for (const auto& example : rule.matches) {
+      INFO(rule.file << ":" << rule.line << " " << rule.id << " should match: " << example);
+      const auto hit = rules_hit(*m, *scratch, example);
+      CHECK(std::find(hit.begin(), hit.end(), rule.id) != hit.end());
+    }
+    for (const auto& example : rule.not_matches) {
+      INFO(rule.file << ":" << rule.line << " " << rule.id << " should not match: " << example);
+      const auto hit = rules_hit(*m, *scratch, example);
+      CHECK(std::find(hit.begin(), hit.end(), rule.id) == hit.end());
+    }
+  }
+}
+
+TEST_CASE("hits point at the original text, evasions included") {
+  const auto m = small_matcher();
+  auto scratch = m->make_scratch();
+  REQUIRE(scratch.ok());
+  const std::string text = "ok so I want to K1LL  MYS3LF!!";
+  auto hits = m->scan(text, *scratch);
+  REQUIRE(hits.ok());
+  REQUIRE(hits->size() == 1);
+  CHECK(text.substr((*hits)[0].start, (*hits)[0].end - (*hits)[0].start) == "K1LL  MYS3LF");
+  CHECK((*hits)[0].rule->severity == 5);
+  CHECK((*hits)[0].rule->category == "suicide");
+}
+
+TEST_CASE("word boundaries: no hit inside a longer word") {
+  const auto m = small_matcher();
+  auto scratch = m->make_scratch();
+  REQUIRE(scratch.ok());
+  CHECK(rules_hit(*m, *scratch, "mykms walk").empty());
+  CHECK(rules_hit(*m, *scratch, "skysail").empty());
+  CHECK(rules_hit(*m, *scratch, "kys").size() == 1);
+}
+
+TEST_CASE("unless cancels only the hit it overlaps") {
+  const auto m = small_matcher();
+  auto scratch = m->make_scratch();
+  REQUIRE(scratch.ok());
+  CHECK(rules_hit(*m, *scratch, "i kill myself laughing").empty());
+  CHECK(rules_hit(*m, *scratch, "i kill myself laughing but really i want to kill myself").size() == 1);
+}
+
+TEST_CASE("several threads share one database, each with its own scratch") {
+  const auto m = small_matcher();
+  std::vector<std::thread> threads;
+  std::atomic<int> total{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      auto scratch = m->make_scratch();
+      if (!scratch.ok()) return;
+      for (int i = 0; i < 500; ++i) {
+        auto hits = m->scan("everyone hates u so just kys", *scratch);
+        if (hits.ok()) total += static_cast<int>(hits->size());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(total == 4 * 500 * 2);
+}
+
+TEST_CASE("hostile input: binary noise and a 1 MB line scan without error") {
+  const auto m = small_matcher();
+  auto scratch = m->make_scratch();
+  REQUIRE(scratch.ok());
+  std::string big(1 << 20, 'x');
+  big.replace(big.size() / 2, 13, " kill myself ");
+  auto hits = m->scan(big, *scratch);
+  REQUIRE(hits.ok());
+  CHECK(hits->size() == 1);
+  std::string noise;
+  for (int i = 0; i < 4096; ++i) noise.push_back(static_cast<char>(i * 37));
+  CHECK(m->scan(noise, *scratch).ok());
+}

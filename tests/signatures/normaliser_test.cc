@@ -1,0 +1,86 @@
+#include "vigil/signatures/normaliser.h"
+
+#include <doctest/doctest.h>
+
+#include <random>
+
+using vigil::signatures::normalise;
+
+namespace {
+std::string norm(std::string_view s) { return normalise(s).text; }
+}  // namespace
+
+TEST_CASE("case, punctuation and spacing fold to single-spaced lowercase words") {
+  CHECK(norm("Hello,   WORLD!") == " helo world ");
+  CHECK(norm("") == " ");
+  CHECK(norm("   ") == " ");
+}
+
+TEST_CASE("leetspeak inside words is undone; plain numbers stay numbers") {
+  CHECK(norm("k1ll mys3lf") == " kil myself ");
+  CHECK(norm("$uicide") == " suicide ");
+  CHECK(norm("sh!t") == " shit ");
+  CHECK(norm("h3ll0 2024 999") == " helo 2024 999 ");
+  CHECK(norm("wow!!!") == " wow ");
+  CHECK(norm("h8 u") == " h8 u ");  // text-speak for hate, not leet
+}
+
+TEST_CASE("letter runs squeeze, so stretched words and real double letters read the same") {
+  CHECK(norm("kmsss") == " kms ");
+  CHECK(norm("KILLLLL") == norm("kill"));
+  CHECK(norm("sooooo") == " so ");
+}
+
+TEST_CASE("apostrophes inside words disappear") {
+  CHECK(norm("don't") == " dont ");
+  CHECK(norm("I\xE2\x80\x99m fine") == " im fine ");
+}
+
+TEST_CASE("single letters spaced out or dotted are joined") {
+  CHECK(norm("s u i c i d e") == " suicide ");
+  CHECK(norm("s.u.i.c.i.d.e") == " suicide ");
+  CHECK(norm("k y s now") == " kys now ");
+  CHECK(norm("a b") == " a b ");  // two letters are not a spelled-out word
+}
+
+TEST_CASE("look-alike letters, zero-width characters, accents and full-width forms fold to Latin") {
+  CHECK(norm("k\xD1\x96ll") == " kil ");                   // Cyrillic і
+  CHECK(norm("ki\xE2\x80\x8Bll") == " kil ");              // zero-width space inside the word
+  CHECK(norm("s\xC3\xBA\xC3\xAD""cide") == " suicide ");    // ú í
+  CHECK(norm("\xEF\xBD\x8B\xEF\xBD\x8D\xEF\xBD\x93") == " kms ");  // full-width ｋｍｓ
+  CHECK(norm("\xD0\xB0\xD0\xB5\xD0\xBE") == " aeo ");      // Cyrillic а е о
+}
+
+TEST_CASE("the offset map points every normalised byte back at the original") {
+  const std::string original = "I want to K1LL  mys3lf!";
+  const auto n = normalise(original);
+  REQUIRE(n.origin_begin.size() == n.text.size());
+  REQUIRE(n.origin_end.size() == n.text.size());
+  const auto at = n.text.find("kil");
+  REQUIRE(at != std::string::npos);
+  CHECK(original.substr(n.origin_begin[at], n.origin_end[at + 2] - n.origin_begin[at]) == "K1LL");
+  for (size_t i = 0; i < n.text.size(); ++i) {
+    CHECK(n.origin_begin[i] <= n.origin_end[i]);
+    CHECK(n.origin_end[i] <= original.size());
+  }
+}
+
+TEST_CASE("hostile input never crashes: invalid UTF-8, NULs, RTL overrides, emoji, a 1 MB line") {
+  const std::string invalid = "\xFF\xFE\xC0\x80 kill \xED\xA0\x80 myself \xF4\x90\x80\x80";
+  CHECK(norm(invalid) == " kil myself ");
+  CHECK(norm(std::string("ki\0ll", 5)) == " ki l ");
+  CHECK(norm("\xE2\x80\xAEkill\xE2\x80\xAC myself") == " kil myself ");
+  CHECK(norm("\xF0\x9F\x94\xAA kill \xF0\x9F\x98\xAD") == " kil ");
+  std::string huge(1 << 20, ' ');
+  for (size_t i = 0; i < huge.size(); ++i) huge[i] = i % 7 == 0 ? ' ' : static_cast<char>('a' + i % 26);
+  const auto n = normalise(huge);
+  CHECK(n.text.size() > 1000);
+  std::mt19937 rng(42);
+  for (int round = 0; round < 200; ++round) {
+    std::string noise(static_cast<size_t>(rng() % 512), '\0');
+    for (auto& c : noise) c = static_cast<char>(rng());
+    const auto r = normalise(noise);
+    REQUIRE(r.origin_begin.size() == r.text.size());
+    for (size_t i = 0; i < r.text.size(); ++i) REQUIRE(r.origin_end[i] <= noise.size());
+  }
+}

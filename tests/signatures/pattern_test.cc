@@ -1,0 +1,58 @@
+#include "vigil/signatures/pattern.h"
+
+#include <doctest/doctest.h>
+
+using namespace vigil::signatures;
+
+namespace {
+std::string expression(std::string_view pattern) {
+  auto r = parse_pattern(pattern);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  return to_expression(*r);
+}
+std::string error_of(std::string_view pattern) {
+  auto r = parse_pattern(pattern);
+  return r.ok() ? std::string("parsed") : r.error().message;
+}
+}  // namespace
+
+TEST_CASE("words are normalised like text, and groups become alternations in one expression") {
+  CHECK(expression("kill myself") == " kil myself ");
+  CHECK(expression("(kill|hang) (myself|my self)") == "(?: kil| hang)(?: myself| my self) ");
+  CHECK(expression("Don't") == " dont ");
+}
+
+TEST_CASE("prefixes, numbers and gaps become bounded expressions") {
+  CHECK(expression("suicid*") == " suicid[^ ]* ");
+  CHECK(expression("send ~2 pic*") == " send(?: [^ ]+){0,2} pic[^ ]* ");
+  CHECK(expression("no one would ~ care") == " no one would(?: [^ ]+){0,3} care ");
+  CHECK(expression("# kms") == " [0-9]+ kms ");
+}
+
+TEST_CASE("an empty alternative makes a group optional") {
+  CHECK(expression("(really |) want to die") == "(?: realy|) want to die ");
+  CHECK(expression("(really)? want to die") == "(?: realy|) want to die ");
+  CHECK(expression("get (the )?(blade|blades) out") == " get(?: the|)(?: blade| blades) out ");
+}
+
+TEST_CASE("many groups stay one expression") {
+  const std::string e = expression("(a1|b1|c1) (a2|b2|c2) (a3|b3|c3) (a4|b4|c4) (a5|b5|c5) (a6|b6|c6) (a7|b7|c7)");
+  CHECK(e.size() < 200);
+}
+
+TEST_CASE("malformed patterns are refused with a reason") {
+  CHECK(error_of("(kill|hang myself").find("')'") != std::string::npos);
+  CHECK(error_of("kill) myself").find("'('") != std::string::npos);
+  CHECK(error_of("kms|kys").find("outside a group") != std::string::npos);
+  CHECK(error_of("((a|b)|c)").find("nested") != std::string::npos);
+  CHECK(error_of("~ kill").find("between two words") != std::string::npos);
+  CHECK(error_of("kill ~").find("between two words") != std::string::npos);
+  CHECK(error_of("kill ~9 me").find("~1..~5") != std::string::npos);
+  CHECK(error_of("ki*ll").find("end of a word") != std::string::npos);
+  CHECK(error_of("!!!").find("no words") != std::string::npos);
+  CHECK(expression("(my) self") == "(?: my) self ");
+  CHECK(error_of("un(alive|done)").find("stand apart") != std::string::npos);
+  CHECK(error_of("(a ~ b|c)").find("inside a group") != std::string::npos);
+  CHECK(error_of("(a)?b").find("stand apart") != std::string::npos);
+  CHECK(error_of("(|)").find("at least one word") != std::string::npos);
+}
