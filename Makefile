@@ -3,6 +3,10 @@ BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build-test
 GENERATOR      := -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
 
+# Cache compiles across checkouts (CI builds a fresh clone): paths are hashed relative to the tree.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: all bootstrap build test unit-test demo demo-stop bench format clean
 
 all: build
