@@ -9,6 +9,10 @@ namespace {
 
 using Kind = PatternElement::Kind;
 
+bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) >= 0x80;
+}
+
 Error bad(std::string reason) { return make_error(ErrorCode::kInvalidArgument, std::move(reason)); }
 
 std::vector<std::string> normalised_words(std::string_view raw) {
@@ -52,19 +56,6 @@ Result<void> add_token(std::string_view raw, bool in_group, ParsedPattern& out) 
   for (size_t w = 0; w < words.size(); ++w) {
     const bool last = w + 1 == words.size();
     out.push_back({prefix && last ? Kind::kPrefix : Kind::kWord, words[w], 0, {}});
-  }
-  return {};
-}
-
-Result<void> add_words(std::string_view text, bool in_group, ParsedPattern& out) {
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-    if (i >= text.size()) break;
-    size_t j = i;
-    while (j < text.size() && text[j] != ' ' && text[j] != '\t') ++j;
-    if (auto r = add_token(text.substr(i, j - i), in_group, out); !r) return r;
-    i = j;
   }
   return {};
 }
@@ -124,49 +115,83 @@ void emit(const ParsedPattern& elements, std::string& out) {
 
 }  // namespace
 
-Result<ParsedPattern> parse_pattern(std::string_view pattern) {
-  ParsedPattern out;
-  size_t i = 0;
-  while (i < pattern.size()) {
-    const size_t open = pattern.find_first_of("()|", i);
-    if (auto r = add_words(pattern.substr(i, open == std::string_view::npos ? std::string_view::npos : open - i), false, out); !r) {
-      return r.error();
-    }
-    if (open == std::string_view::npos) break;
-    if (pattern[open] == ')') return bad("')' without '('");
-    if (pattern[open] == '|') return bad("'|' outside a group: use (a|b), or an array for whole alternatives");
-    // Groups hold whole words: one may touch another group, never a word ("un(alive|done)").
-    if (open > 0 && pattern[open - 1] != ' ' && pattern[open - 1] != ')' && pattern[open - 1] != '?') {
-      return bad("a group must stand apart from words");
-    }
-    const size_t close = pattern.find(')', open + 1);
-    if (close == std::string_view::npos) return bad("'(' without ')'");
-    const std::string_view body = pattern.substr(open + 1, close - open - 1);
-    if (body.find('(') != std::string_view::npos) return bad("groups cannot be nested");
-    // "(the )?" is the familiar spelling of an optional group: the same as "(the |)".
-    const bool optional = close + 1 < pattern.size() && pattern[close + 1] == '?';
-    const size_t after = close + (optional ? 2 : 1);
-    if (after < pattern.size() && pattern[after] != ' ' && pattern[after] != '(') return bad("a group must stand apart from words");
-    PatternElement group{Kind::kGroup, "", 0, {}};
-    size_t start = 0;
-    while (true) {
-      const size_t bar = body.find('|', start);
-      ParsedPattern alternative;
-      if (auto r = add_words(body.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start), true, alternative); !r) {
-        return r.error();
-      }
-      group.alternatives.push_back(std::move(alternative));
-      if (bar == std::string_view::npos) break;
-      start = bar + 1;
-    }
-    if (optional) group.alternatives.emplace_back();
-    if (group.alternatives.size() > kMaxGroupAlternatives) return bad("a group may hold at most 64 alternatives");
-    if (!has_word({group})) return bad("a group needs at least one word");
-    out.push_back(std::move(group));
-    i = after;
+namespace {
+
+// Recursive descent over the pattern text. Groups nest; gaps only at the top level.
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : text_(text) {}
+
+  Result<ParsedPattern> parse() {
+    auto seq = sequence(0);
+    if (!seq) return seq.error();
+    if (pos_ < text_.size()) return bad(text_[pos_] == ')' ? "')' without '('" : "'|' outside a group: use (a|b), or an array for whole alternatives");
+    return seq;
   }
-  if (!has_word(out)) return bad("no words");
-  if (out.front().kind == Kind::kGap || out.back().kind == Kind::kGap) return bad("a gap must sit between two words");
+
+ private:
+  static constexpr int kMaxDepth = 4;
+
+  Result<ParsedPattern> sequence(int depth) {
+    ParsedPattern out;
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (c == ' ' || c == '\t') {
+        ++pos_;
+      } else if (c == ')' || c == '|') {
+        break;
+      } else if (c == '(') {
+        if (pos_ > 0 && is_word_char(text_[pos_ - 1])) return bad("a group must stand apart from words");
+        auto g = group(depth + 1);
+        if (!g) return g.error();
+        out.push_back(std::move(*g));
+      } else {
+        const size_t start = pos_;
+        while (pos_ < text_.size() &&
+               std::string_view(" \t()|").find(text_[pos_]) == std::string_view::npos) {
+          ++pos_;
+        }
+        if (auto r = add_token(text_.substr(start, pos_ - start), depth > 0, out); !r) return r.error();
+      }
+    }
+    return out;
+  }
+
+  Result<PatternElement> group(int depth) {
+    if (depth > kMaxDepth) return bad("groups nest at most 4 deep");
+    ++pos_;  // '('
+    PatternElement g{Kind::kGroup, "", 0, {}};
+    while (true) {
+      auto alt = sequence(depth);
+      if (!alt) return alt.error();
+      g.alternatives.push_back(std::move(*alt));
+      if (pos_ >= text_.size()) return bad("'(' without ')'");
+      if (text_[pos_] == ')') break;
+      ++pos_;  // '|'
+    }
+    ++pos_;  // ')'
+    // "(the )?" is the familiar spelling of an optional group: the same as "(the |)".
+    if (pos_ < text_.size() && text_[pos_] == '?') {
+      ++pos_;
+      g.alternatives.emplace_back();
+    }
+    if (pos_ < text_.size() && is_word_char(text_[pos_])) return bad("a group must stand apart from words");
+    if (g.alternatives.size() > kMaxGroupAlternatives) return bad("a group may hold at most 64 alternatives");
+    if (!has_word({g})) return bad("a group needs at least one word");
+    return g;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<ParsedPattern> parse_pattern(std::string_view pattern) {
+  auto out = Parser(pattern).parse();
+  if (!out) return out.error();
+  if (!has_word(*out)) return bad("no words");
+  if (out->front().kind == Kind::kGap || out->back().kind == Kind::kGap) return bad("a gap must sit between two words");
   return out;
 }
 

@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <fstream>
+#include <optional>
 #include <iostream>
 
 #include "vigil/cli.h"
@@ -29,6 +31,10 @@ int main(int argc, char** argv) {
   app.add_option("--rules", rules_dir, "rule pack directory")->capture_default_str();
   app.add_option("input", input, "file to scan, or - for standard input")->capture_default_str();
   app.add_flag("--explain", explain, "also print the normalised text and why each hit fired");
+  bool stats = false;
+  app.add_flag("--stats", stats, "print rule pack and compiled database figures to standard error");
+  std::string cache_dir;
+  app.add_option("--cache-dir", cache_dir, "keep compiled databases here (keyed by pack, normaliser and engine version)");
   app.set_version_flag("--version", std::string("vigil-scan ") + vigil::kVersion);
   if (auto exit_code = vigil::parse_command_line(app, argc, argv)) return *exit_code;
 
@@ -37,10 +43,19 @@ int main(int argc, char** argv) {
     std::cerr << "vigil-scan: " << pack.error().message << "\n";
     return 1;
   }
-  auto matcher = vigil::signatures::Matcher::compile(std::move(*pack));
+  const auto compile_start = std::chrono::steady_clock::now();
+  auto matcher = vigil::signatures::Matcher::compile(
+      std::move(*pack), cache_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(cache_dir));
   if (!matcher) {
     std::cerr << "vigil-scan: " << matcher.error().message << "\n";
     return 1;
+  }
+  if (stats) {
+    const auto& st = (*matcher)->stats();
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compile_start).count();
+    std::cerr << "rules " << (*matcher)->pack().rules.size() << ", literals " << st.literals << ", regexes " << st.regexes
+              << ", database " << st.database_bytes << " bytes, " << (st.from_cache ? "loaded from cache" : "compiled") << " in " << ms
+              << " ms\n";
   }
   auto scratch = (*matcher)->make_scratch();
   if (!scratch) {

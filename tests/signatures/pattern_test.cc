@@ -35,6 +35,10 @@ TEST_CASE("an empty alternative makes a group optional") {
   CHECK(expression("get (the )?(blade|blades) out") == " get(?: the|)(?: blade| blades) out ");
 }
 
+TEST_CASE("groups nest") {
+  CHECK(expression("(high score|beat (his|the) score) in") == "(?: high score| beat(?: his| the) score) in ");
+}
+
 TEST_CASE("many groups stay one expression") {
   const std::string e = expression("(a1|b1|c1) (a2|b2|c2) (a3|b3|c3) (a4|b4|c4) (a5|b5|c5) (a6|b6|c6) (a7|b7|c7)");
   CHECK(e.size() < 200);
@@ -44,13 +48,14 @@ TEST_CASE("malformed patterns are refused with a reason") {
   CHECK(error_of("(kill|hang myself").find("')'") != std::string::npos);
   CHECK(error_of("kill) myself").find("'('") != std::string::npos);
   CHECK(error_of("kms|kys").find("outside a group") != std::string::npos);
-  CHECK(error_of("((a|b)|c)").find("nested") != std::string::npos);
+  CHECK(error_of("(a|(b|(c|(d|(e|f)))))").find("4 deep") != std::string::npos);
   CHECK(error_of("~ kill").find("between two words") != std::string::npos);
   CHECK(error_of("kill ~").find("between two words") != std::string::npos);
   CHECK(error_of("kill ~9 me").find("~1..~5") != std::string::npos);
   CHECK(error_of("ki*ll").find("end of a word") != std::string::npos);
   CHECK(error_of("!!!").find("no words") != std::string::npos);
   CHECK(expression("(my) self") == "(?: my) self ");
+  CHECK(expression("(molotov)-ribbentrop") == "(?: molotov) ribentrop ");
   CHECK(error_of("un(alive|done)").find("stand apart") != std::string::npos);
   CHECK(error_of("(a ~ b|c)").find("inside a group") != std::string::npos);
   CHECK(error_of("(a)?b").find("stand apart") != std::string::npos);
