@@ -269,10 +269,10 @@ Result<Scratch> Matcher::make_scratch() const {
 
 Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) const {
   if (scratch.owner() != this) return make_error(ErrorCode::kInvalidArgument, "scratch belongs to another matcher");
-  const NormalisedText normalised = normalise(text);
-  const std::string& n = normalised.text;
-
   // Reused per thread: the scan path allocates nothing once warmed up.
+  thread_local NormalisedText normalised;
+  normalise_into(text, normalised);
+  const std::string& n = normalised.text;
   thread_local std::vector<LiteralMatch> literal_matches;
   thread_local std::vector<RawHit> raw;
   literal_matches.clear();
@@ -285,9 +285,8 @@ Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) 
     const Anchor& anchor = anchors_[m.id];
     const auto anchor_start = static_cast<uint32_t>(m.to - anchor.length);
     for (uint32_t index : anchor.patterns) {
-      const size_t end = verify_rest(patterns_[index].plan, n, static_cast<size_t>(m.to));
-      if (end == std::string_view::npos) continue;
-      raw.push_back({index, anchor_start + 1, static_cast<uint32_t>(end - 1)});
+      const auto span = verify(patterns_[index].plan, n, anchor_start, static_cast<size_t>(m.to));
+      if (span) raw.push_back({index, static_cast<uint32_t>(span->start), static_cast<uint32_t>(span->end)});
     }
   }
   if (regex_db_) {

@@ -1,6 +1,10 @@
 #include "vigil/signatures/pattern_plan.h"
 
+#include "vigil/signatures/normaliser.h"
+
 #include <functional>
+#include <set>
+#include <tuple>
 #include <optional>
 
 namespace vigil::signatures {
@@ -72,7 +76,66 @@ size_t match_single(const PatternElement& e, std::string_view text, size_t pos) 
   }
 }
 
+// Backward counterparts: `pos` is the index of the space that follows the word to match; they
+// return the index of the space before it.
+size_t word_start_before(std::string_view text, size_t pos) {
+  if (pos == 0) return std::string_view::npos;
+  const size_t space = text.rfind(' ', pos - 1);
+  return space == std::string_view::npos ? std::string_view::npos : space + 1;
+}
+
+size_t match_single_back(const PatternElement& e, std::string_view text, size_t pos) {
+  const size_t start = word_start_before(text, pos);
+  if (start == std::string_view::npos || start == pos || start == 0) return std::string_view::npos;
+  const std::string_view word = text.substr(start, pos - start);
+  switch (e.kind) {
+    case Kind::kWord:
+      return word == e.text ? start - 1 : std::string_view::npos;
+    case Kind::kPrefix:
+      return word.substr(0, e.text.size()) == e.text && word.size() >= e.text.size() ? start - 1 : std::string_view::npos;
+    case Kind::kNumber:
+      return word.find_first_not_of("0123456789") == std::string_view::npos ? start - 1 : std::string_view::npos;
+    default:
+      return std::string_view::npos;
+  }
+}
+
 using Continue = std::function<size_t(size_t)>;
+
+// Matches seq[0..i) backwards so that it ends at the space `pos`, then hands the space before it
+// to `next`; backtracks like match_seq.
+size_t match_seq_back(const ParsedPattern& seq, size_t i, std::string_view text, size_t pos, const Continue& next) {
+  if (i == 0) return next(pos);
+  const PatternElement& e = seq[i - 1];
+  switch (e.kind) {
+    case Kind::kWord:
+    case Kind::kPrefix:
+    case Kind::kNumber: {
+      const size_t before = match_single_back(e, text, pos);
+      return before == std::string_view::npos ? before : match_seq_back(seq, i - 1, text, before, next);
+    }
+    case Kind::kGap: {
+      size_t at = pos;
+      for (int skipped = 0; skipped <= e.max_gap; ++skipped) {
+        const size_t r = match_seq_back(seq, i - 1, text, at, next);
+        if (r != std::string_view::npos) return r;
+        const size_t start = word_start_before(text, at);
+        if (start == std::string_view::npos || start == 0 || start == at) break;
+        at = start - 1;
+      }
+      return std::string_view::npos;
+    }
+    case Kind::kGroup: {
+      const Continue rest = [&](size_t before) { return match_seq_back(seq, i - 1, text, before, next); };
+      for (const auto& alt : e.alternatives) {
+        const size_t r = match_seq_back(alt, alt.size(), text, pos, rest);
+        if (r != std::string_view::npos) return r;
+      }
+      return std::string_view::npos;
+    }
+  }
+  return std::string_view::npos;
+}
 
 // Matches seq[i..] at word start `pos`, then hands the position after it to `next`; backtracks
 // through gaps and group alternatives until `next` succeeds. Returns npos or next's result.
@@ -113,64 +176,130 @@ size_t match_seq(const ParsedPattern& seq, size_t i, std::string_view text, size
 
 }  // namespace
 
-PatternPlan plan_pattern(ParsedPattern pattern) {
-  PatternPlan plan;
-  plan.pattern = std::move(pattern);
-  const auto& elements = plan.pattern;
-  // The anchor run: leading words and word-only groups, optionally ending in one prefix.
-  WordLists expansions{{}};
-  size_t run = 0;
+// Words so common in any text that an anchor made only of them would send most units to the
+// verifier ("you", "my", "i want"): such anchors keep growing past kMaxAnchorLiterals.
+bool only_common_words(const WordLists& expansions) {
+  static const std::set<std::string> kCommon = [] {
+    std::set<std::string> words;
+    for (const char* w : {"i", "im", "u", "you", "ur", "your", "youre", "my", "me", "a", "an", "the", "to", "and", "or", "of", "it",
+                          "its", "is", "in", "on", "for", "be", "he", "she", "his", "her", "him", "they", "them", "we", "us", "this",
+                          "that", "so", "just", "do", "dont", "not", "no", "get", "go", "if", "at", "as", "with", "all", "can", "will",
+                          "have", "got", "what", "how", "when", "are", "was", "want", "wanna", "gonna", "going", "some", "one", "like",
+                          "make", "by", "from", "up", "out", "about", "who", "where", "would", "should", "could", "any", "there"}) {
+      words.insert(normalise(w).text.substr(1, normalise(w).text.size() - 2));  // normalised form: "will" reads "wil"
+    }
+    return words;
+  }();
+  for (const auto& words : expansions) {
+    for (const auto& w : words) {
+      if (!kCommon.count(w)) return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+struct Candidate {
+  size_t first = 0;
+  size_t rest = 0;
   bool prefix = false;
-  while (run < elements.size()) {
-    const PatternElement& e = elements[run];
-    const size_t limit = run == 0 ? kMaxFirstElementLiterals : kMaxAnchorLiterals;
+  WordLists expansions;
+};
+
+// The literal run starting at element `first`: words and word-only groups, optionally ending in one
+// prefix, within the expansion bounds.
+Candidate run_from(const ParsedPattern& elements, size_t first) {
+  Candidate c;
+  c.first = first;
+  c.expansions = {{}};
+  size_t i = first;
+  while (i < elements.size()) {
+    const PatternElement& e = elements[i];
+    const bool started = i > first;
+    const bool common = started && only_common_words(c.expansions);
+    const size_t cap = !started || common ? kMaxFirstElementLiterals : kMaxAnchorLiterals;
     std::optional<WordLists> options =
-        e.kind == Kind::kPrefix ? std::optional<WordLists>(WordLists{{e.text}}) : literal_expansions(e, limit);
-    if (!options || (run > 0 && expansions.size() * options->size() > kMaxAnchorLiterals)) break;
+        e.kind == Kind::kPrefix ? std::optional<WordLists>(WordLists{{e.text}}) : literal_expansions(e, kMaxFirstElementLiterals);
+    if (!options || c.expansions.size() * options->size() > cap) break;
     WordLists next;
-    for (const auto& p : expansions) {
+    for (const auto& p : c.expansions) {
       for (const auto& x : *options) {
         auto words = p;
         words.insert(words.end(), x.begin(), x.end());
         next.push_back(std::move(words));
       }
     }
-    expansions = std::move(next);
-    ++run;
+    c.expansions = std::move(next);
+    ++i;
     if (e.kind == Kind::kPrefix) {
-      prefix = true;
+      c.prefix = true;
       break;
     }
   }
-  if (run == 0) {
+  c.rest = i;
+  return c;
+}
+
+bool usable(const Candidate& c) {
+  if (c.rest == c.first) return false;
+  for (const auto& words : c.expansions) {
+    if (words.empty()) return false;  // an anchor that may be empty anchors nothing
+  }
+  return true;
+}
+
+// Higher is rarer in ordinary text: any uncommon word beats none; then the shortest literal's
+// length; then fewer alternatives.
+std::tuple<bool, size_t, long> rarity(const Candidate& c) {
+  size_t shortest = SIZE_MAX;
+  for (const auto& words : c.expansions) {
+    size_t length = 0;
+    for (const auto& w : words) length += w.size() + 1;
+    shortest = std::min(shortest, length);
+  }
+  return {!only_common_words(c.expansions), shortest, -static_cast<long>(c.expansions.size())};
+}
+
+}  // namespace
+
+PatternPlan plan_pattern(ParsedPattern pattern) {
+  PatternPlan plan;
+  plan.pattern = std::move(pattern);
+  std::optional<Candidate> best;
+  for (size_t first = 0; first < plan.pattern.size(); ++first) {
+    Candidate c = run_from(plan.pattern, first);
+    if (!usable(c)) continue;
+    if (!best || rarity(c) > rarity(*best)) best = std::move(c);
+  }
+  if (!best) {
     plan.use_regex = true;
     return plan;
   }
-  for (const auto& words : expansions) {
-    // An anchor that could be empty (every word optional) cannot anchor anything.
-    if (words.empty()) {
-      plan.use_regex = true;
-      plan.anchors.clear();
-      return plan;
-    }
+  for (const auto& words : best->expansions) {
     std::string literal;
     for (const auto& w : words) literal += " " + w;
-    if (!prefix) literal.push_back(' ');
+    if (!best->prefix) literal.push_back(' ');
     plan.anchors.push_back(std::move(literal));
   }
-  plan.anchor_ends_in_prefix = prefix;
-  plan.rest = run;
+  plan.anchor_ends_in_prefix = best->prefix;
+  plan.first = best->first;
+  plan.rest = best->rest;
   return plan;
 }
 
-size_t verify_rest(const PatternPlan& plan, std::string_view text, size_t anchor_end) {
+std::optional<Span> verify(const PatternPlan& plan, std::string_view text, size_t anchor_start, size_t anchor_end) {
   size_t pos = anchor_end;
   if (plan.anchor_ends_in_prefix) {
     const size_t end = word_end(text, pos);
-    if (end >= text.size()) return std::string_view::npos;
+    if (end >= text.size()) return std::nullopt;
     pos = end + 1;
   }
-  return match_seq(plan.pattern, plan.rest, text, pos, [](size_t end) { return end; });
+  const size_t end = match_seq(plan.pattern, plan.rest, text, pos, [](size_t e) { return e; });
+  if (end == std::string_view::npos) return std::nullopt;
+  const size_t start = match_seq_back(plan.pattern, plan.first, text, anchor_start, [](size_t s) { return s; });
+  if (start == std::string_view::npos) return std::nullopt;
+  return Span{start + 1, end - 1};
 }
 
 }  // namespace vigil::signatures

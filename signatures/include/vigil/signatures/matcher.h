@@ -18,7 +18,7 @@
 namespace vigil::signatures {
 
 // Bumped whenever planning or matching changes what a compiled database means.
-inline constexpr int kMatcherVersion = 2;
+inline constexpr int kMatcherVersion = 3;
 
 struct Hit {
   const Rule* rule = nullptr;  // owned by the Matcher, valid while it lives

@@ -22,5 +22,10 @@ struct NormalisedText {
 };
 
 NormalisedText normalise(std::string_view original);
+// The same, reusing `out`'s buffers: the scan path calls this with a per-thread instance.
+void normalise_into(std::string_view original, NormalisedText& out);
+// The general path that every input may take; pure-ASCII input normally takes a faster single
+// pass with the same result. Exposed so tests can hold the two to each other.
+void normalise_general(std::string_view original, NormalisedText& out);
 
 }  // namespace vigil::signatures

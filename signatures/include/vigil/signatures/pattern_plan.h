@@ -4,6 +4,7 @@
 // normalised words after it. Literals compile far faster than regular expressions and scan
 // without start-of-match tracking; the verifier only runs where an anchor matched.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,14 +24,22 @@ struct PatternPlan {
   ParsedPattern pattern;
   std::vector<std::string> anchors;  // " w1 w2 " (or " w1 pre" when the run ends in a prefix)
   bool anchor_ends_in_prefix = false;
-  size_t rest = 0;                   // first element the verifier checks after the anchor
-  bool use_regex = false;            // no literal anchor possible (starts with a number or gap)
+  size_t first = 0;                  // the anchor covers elements [first, rest)
+  size_t rest = 0;
+  bool use_regex = false;            // no literal run at all (only numbers or prefixes)
 };
 
+// Picks the anchor: the literal run least likely to occur in ordinary text (not only common words,
+// longest shortest literal, fewest alternatives), within the expansion bounds.
 PatternPlan plan_pattern(ParsedPattern pattern);
 
-// Verifies the elements from plan.rest on `text` (normalised) where an anchor ended at `anchor_end`
-// (one past its last byte). Returns one past the hit's last byte, or npos.
-size_t verify_rest(const PatternPlan& plan, std::string_view text, size_t anchor_end);
+struct Span {
+  size_t start;  // normalised offset of the hit's first byte
+  size_t end;    // one past its last byte
+};
+
+// Verifies the rest of the pattern around an anchor found at [anchor_start, anchor_end) of the
+// normalised `text`: elements before the anchor backwards, elements after it forwards.
+std::optional<Span> verify(const PatternPlan& plan, std::string_view text, size_t anchor_start, size_t anchor_end);
 
 }  // namespace vigil::signatures

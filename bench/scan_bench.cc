@@ -1,0 +1,155 @@
+// Scanner figures with the shipped pack: compile and cache-load time, database size, throughput
+// on one core (normalisation included), latency per text unit by length, and memory. Prints
+// figures; never passes or fails.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "vigil/signatures/matcher.h"
+#include "vigil/signatures/normaliser.h"
+#include "vigil/signatures/rule_pack.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace vigil::signatures;
+
+constexpr std::chrono::seconds kThroughputDuration{2};
+constexpr size_t kLatencySamples = 20000;
+
+long rss_kib(const char* field = "VmRSS:") {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
+  }
+  return -1;
+}
+
+// Typical English prose from files every Debian system ships, as one long string of words.
+std::string load_prose(const std::vector<std::string>& files) {
+  std::string out;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::ostringstream s;
+    s << in.rdbuf();
+    for (char c : s.str()) {
+      const char w = (c == '\n' || c == '\t' || c == '\r') ? ' ' : c;
+      if (w == ' ' && !out.empty() && out.back() == ' ') continue;
+      out.push_back(w);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> units_of(const std::string& prose, size_t length, size_t max_units) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at + length <= prose.size() && out.size() < max_units; at += length) out.push_back(prose.substr(at, length));
+  return out;
+}
+
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string rules = argc > 1 ? argv[1] : default_rules_dir().string();
+  std::vector<std::string> prose_files;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/share/common-licenses")) {
+    if (entry.is_regular_file()) prose_files.push_back(entry.path().string());
+  }
+  std::sort(prose_files.begin(), prose_files.end());
+  const std::string prose = load_prose(prose_files);
+  nlohmann::json report;
+
+  const long rss_before = rss_kib();
+  auto t = Clock::now();
+  auto pack = load_rule_pack(rules);
+  if (!pack) {
+    std::cerr << pack.error().message << "\n";
+    return 1;
+  }
+  const double load_pack_ms = ms_since(t);
+  const size_t rule_count = pack->rules.size();
+  const auto cache = std::filesystem::temp_directory_path() / ("vigil-bench-cache-" + std::to_string(::getpid()));
+  t = Clock::now();
+  auto matcher = Matcher::compile(*pack, cache);
+  if (!matcher) {
+    std::cerr << matcher.error().message << "\n";
+    return 1;
+  }
+  const double compile_ms = ms_since(t);
+  const auto& stats = (*matcher)->stats();
+  auto scratch = (*matcher)->make_scratch();
+  const long rss_scanner = rss_kib() - rss_before;
+
+  // Load from cache as an agent does at start-up: read the pack, then the compiled databases.
+  t = Clock::now();
+  auto pack_again = load_rule_pack(rules);
+  auto cached = Matcher::compile(std::move(*pack_again), cache);
+  const double cache_load_ms = ms_since(t);
+  const bool from_cache = cached && (*cached)->stats().from_cache;
+  std::filesystem::remove_all(cache);
+
+  // Throughput on one core: 60-character units of prose, normalisation included.
+  const auto units = units_of(prose, 60, 1000000);
+  size_t bytes = 0;
+  size_t hits = 0;
+  t = Clock::now();
+  while (Clock::now() - t < kThroughputDuration) {
+    for (const auto& u : units) {
+      auto r = (*matcher)->scan(u, *scratch);
+      hits += r ? r->size() : 0;
+      bytes += u.size();
+    }
+  }
+  const double scan_mbps = static_cast<double>(bytes) / 1e6 / (ms_since(t) / 1000.0);
+  size_t norm_bytes = 0;
+  size_t sink = 0;
+  t = Clock::now();
+  while (Clock::now() - t < kThroughputDuration) {
+    for (const auto& u : units) {
+      sink += normalise(u).text.size();
+      norm_bytes += u.size();
+    }
+  }
+  const double normalise_mbps = static_cast<double>(norm_bytes) / 1e6 / (ms_since(t) / 1000.0);
+
+  std::printf("Vigil scanner benchmark (rule pack %s %s)\n", pack->name.c_str(), pack->version.c_str());
+  std::printf("  rules %zu, anchor literals %zu, regular expressions %zu, database %.1f KiB\n", rule_count, stats.literals, stats.regexes,
+              static_cast<double>(stats.database_bytes) / 1024.0);
+  std::printf("  pack parse %.1f ms, compile %.1f ms, start from cache (parse + load) %.1f ms%s\n", load_pack_ms, compile_ms, cache_load_ms,
+              from_cache ? "" : " (cache NOT used)");
+  std::printf("  throughput, one core, 60-char units: scan %.1f MB/s (normalisation included), normalise alone %.1f MB/s\n", scan_mbps,
+              normalise_mbps);
+  std::printf("  scanner RSS %.1f MiB (process peak %.1f MiB)\n", static_cast<double>(rss_scanner) / 1024.0,
+              static_cast<double>(rss_kib("VmHWM:")) / 1024.0);
+  std::printf("  latency per text unit (µs):\n    %8s %8s %8s %8s\n", "chars", "p50", "p99", "p99.9");
+  report["throughput_mbps"] = scan_mbps;
+  for (size_t length : {20, 60, 200, 2000}) {
+    const auto samples = units_of(prose, length, kLatencySamples);
+    std::vector<double> us;
+    us.reserve(samples.size() * 3);
+    for (int round = 0; round < 3; ++round) {
+      for (const auto& u : samples) {
+        const auto s = Clock::now();
+        auto r = (*matcher)->scan(u, *scratch);
+        us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - s).count());
+        sink += r ? r->size() : 0;
+      }
+    }
+    std::sort(us.begin(), us.end());
+    auto pct = [&](double p) { return us[std::min(us.size() - 1, static_cast<size_t>(p * static_cast<double>(us.size())))]; };
+    std::printf("    %8zu %8.2f %8.2f %8.2f\n", length, pct(0.50), pct(0.99), pct(0.999));
+  }
+  std::printf("  (prose: %zu bytes from /usr/share/common-licenses; %zu hits, checksum %zu)\n", prose.size(), hits, sink);
+  return 0;
+}
