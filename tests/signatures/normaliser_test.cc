@@ -84,3 +84,25 @@ TEST_CASE("hostile input never crashes: invalid UTF-8, NULs, RTL overrides, emoj
     for (size_t i = 0; i < r.text.size(); ++i) REQUIRE(r.origin_end[i] <= noise.size());
   }
 }
+
+TEST_CASE("the ASCII fast path and the general path agree byte for byte, offsets included") {
+  std::mt19937 rng(7);
+  const std::string alphabet = "abcdeiklmosuy KILLMS01345789@$!'.-_,  \t";
+  std::vector<std::string> inputs = {"s u i c i d e", "s.u.i.c.i.d.e now", "a b c d", "k y s", "wow!!! k1ll", "sh!t $uicide don't",
+                                     "kmsss killlll", "x  y  z", "i a m", "!!!", "''", "a", "a b", "ab c d e", "1 2 3 a b c"};
+  for (int round = 0; round < 5000; ++round) {
+    std::string s(static_cast<size_t>(rng() % 40), ' ');
+    for (auto& c : s) c = alphabet[rng() % alphabet.size()];
+    inputs.push_back(s);
+  }
+  for (const auto& input : inputs) {
+    INFO("input: [" << input << "]");
+    vigil::signatures::NormalisedText fast;
+    vigil::signatures::NormalisedText general;
+    vigil::signatures::normalise_into(input, fast);
+    vigil::signatures::normalise_general(input, general);
+    REQUIRE(fast.text == general.text);
+    REQUIRE(fast.origin_begin == general.origin_begin);
+    REQUIRE(fast.origin_end == general.origin_end);
+  }
+}
