@@ -17,3 +17,9 @@ endif()
 function(vigil_target_defaults target)
   target_link_libraries(${target} PRIVATE vigil_compile_options)
 endfunction()
+
+if(VIGIL_FUZZ)
+  # Coverage for libFuzzer on every first-party object; fuzz executables add -fsanitize=fuzzer.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

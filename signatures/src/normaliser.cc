@@ -5,6 +5,7 @@
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 
@@ -302,7 +303,9 @@ void normalise_general(std::string_view original, NormalisedText& out) {
       if (j - i < kMinSpacedLetters) j = i + 1;
     }
     const Unit& first = b.word_units[b.spans[i].first];
-    append(out, ' ', previous_end, first.begin);
+    // One code point can fold into several words ("¼" reads "1⁄4"): the gap then has no bytes of
+    // its own, and must not start after it ends.
+    append(out, ' ', std::min(previous_end, first.begin), first.begin);
     emit_word(b, i, j, out);
     const auto& last = b.spans[j - 1];
     previous_end = b.word_units[last.first + last.size - 1].end;

@@ -147,22 +147,16 @@ std::string hex(const unsigned char* bytes, size_t n) {
   return out;
 }
 
-RulePack load(const std::filesystem::path& dir) {
-  if (!std::filesystem::is_directory(dir)) throw PackError(dir.string() + ": not a rule pack directory");
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-
+RulePack parse(const std::vector<PackFile>& files) {
   RulePack pack;
   crypto_hash_sha256_state digest;
   crypto_hash_sha256_init(&digest);
   bool have_manifest = false;
   std::set<std::string> ids;
-  for (const auto& path : files) {
-    const std::string name = path.filename().string();
-    const std::string bytes = read_file(path);
+  for (const auto& file : files) {
+    const std::string& name = file.name;
+    const std::string& bytes = file.bytes;
+    const std::filesystem::path path(name);
     crypto_hash_sha256_update(&digest, reinterpret_cast<const unsigned char*>(name.data()), name.size() + 1);
     crypto_hash_sha256_update(&digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
     toml::table doc = parse_toml(path, bytes);
@@ -205,8 +199,8 @@ RulePack load(const std::filesystem::path& dir) {
       pack.rules.push_back(std::move(rule));
     }
   }
-  if (!have_manifest) throw PackError((dir / "manifest.toml").string() + ": missing");
-  if (pack.rules.empty()) throw PackError(dir.string() + ": the pack has no rules");
+  if (!have_manifest) throw PackError("manifest.toml: missing");
+  if (pack.rules.empty()) throw PackError("the pack has no rules");
   unsigned char out[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&digest, out);
   pack.digest = hex(out, sizeof out);
@@ -215,15 +209,38 @@ RulePack load(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Result<RulePack> load_rule_pack(const std::filesystem::path& dir) {
+Result<RulePack> parse_rule_pack(std::vector<PackFile> files) {
   try {
     if (sodium_init() < 0) return make_error(ErrorCode::kInternal, "libsodium failed to initialise");
-    return load(dir);
+    std::sort(files.begin(), files.end(), [](const PackFile& a, const PackFile& b) { return a.name < b.name; });
+    return parse(files);
   } catch (const PackError& e) {
     return make_error(ErrorCode::kInvalidArgument, e.what());
   } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, std::string("rule pack: ") + e.what());
+  }
+}
+
+Result<RulePack> load_rule_pack(const std::filesystem::path& dir) {
+  std::vector<PackFile> files;
+  try {
+    if (!std::filesystem::is_directory(dir)) return make_error(ErrorCode::kNotFound, dir.string() + ": not a rule pack directory");
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".toml") {
+        files.push_back({entry.path().filename().string(), read_file(entry.path())});
+      }
+    }
+  } catch (const std::exception& e) {
     return make_error(ErrorCode::kIo, dir.string() + ": " + e.what());
   }
+  auto pack = parse_rule_pack(std::move(files));
+  if (!pack && pack.error().message.rfind("manifest.toml: missing", 0) == 0) {
+    return make_error(ErrorCode::kInvalidArgument, (dir / "manifest.toml").string() + ": missing");
+  }
+  if (!pack && pack.error().message == "the pack has no rules") {
+    return make_error(ErrorCode::kInvalidArgument, dir.string() + ": the pack has no rules");
+  }
+  return pack;
 }
 
 std::filesystem::path default_rules_dir() {

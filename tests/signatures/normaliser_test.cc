@@ -51,6 +51,16 @@ TEST_CASE("look-alike letters, zero-width characters, accents and full-width for
   CHECK(norm("\xD0\xB0\xD0\xB5\xD0\xBE") == " aeo ");      // Cyrillic а е о
 }
 
+TEST_CASE("a code point that folds into several words keeps a well-formed offset map (fuzzer find)") {
+  const std::string original = "i6\xC2\xBC";  // "i6¼": NFKC reads "i61⁄4"
+  const auto n = normalise(original);
+  CHECK(n.text == " i6i 4 ");
+  for (size_t i = 0; i < n.text.size(); ++i) {
+    CHECK(n.origin_begin[i] <= n.origin_end[i]);
+    CHECK(n.origin_end[i] <= original.size());
+  }
+}
+
 TEST_CASE("the offset map points every normalised byte back at the original") {
   const std::string original = "I want to K1LL  mys3lf!";
   const auto n = normalise(original);

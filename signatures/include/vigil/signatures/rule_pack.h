@@ -38,6 +38,14 @@ inline constexpr int kMinSeverity = 1;
 inline constexpr int kMaxSeverity = 5;
 inline constexpr int kPackFormat = 1;
 
+struct PackFile {
+  std::string name;   // file name, e.g. "suicide.toml"
+  std::string bytes;
+};
+
+// Validates a pack given as its files' names and bytes (what load_rule_pack reads from disk).
+Result<RulePack> parse_rule_pack(std::vector<PackFile> files);
+
 // Loads and validates a pack directory. A broken pack is refused as a whole with
 // "file:line: rule <id>: <reason>" so a network manager can fix it.
 Result<RulePack> load_rule_pack(const std::filesystem::path& dir);

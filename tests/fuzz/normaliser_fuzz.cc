@@ -1,0 +1,22 @@
+// libFuzzer target: any bytes through the normaliser. Invariants: no crash, every output byte maps
+// back inside the input, and the ASCII fast path agrees with the general path.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "vigil/signatures/normaliser.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  vigil::signatures::NormalisedText fast;
+  vigil::signatures::NormalisedText general;
+  vigil::signatures::normalise_into(input, fast);
+  vigil::signatures::normalise_general(input, general);
+  if (fast.text != general.text || fast.origin_begin != general.origin_begin || fast.origin_end != general.origin_end) abort();
+  if (fast.text.size() != fast.origin_begin.size() || fast.text.size() != fast.origin_end.size()) abort();
+  if (fast.text.empty() || fast.text.front() != ' ' || fast.text.back() != ' ') abort();
+  for (size_t i = 0; i < fast.text.size(); ++i) {
+    if (fast.origin_begin[i] > fast.origin_end[i] || fast.origin_end[i] > size) abort();
+  }
+  return 0;
+}
