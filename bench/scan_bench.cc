@@ -60,7 +60,58 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double, std:
 
 }  // namespace
 
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != '#') out.push_back(line);
+  }
+  return out;
+}
+
+// The same measurement compare_filters.js makes for the npm filters, on the same files: a line
+// counts as flagged when it has any hit (the npm filters have no categories).
+int compare(const std::string& rules, const std::string& flagged_path, const std::string& clean_path, const std::string& prose_path) {
+  auto pack = load_rule_pack(rules);
+  if (!pack) return 1;
+  const std::string version = pack->version;
+  auto matcher = Matcher::compile(std::move(*pack));
+  if (!matcher) return 1;
+  auto scratch = (*matcher)->make_scratch();
+  auto hit = [&](const std::string& text) {
+    auto r = (*matcher)->scan(text, *scratch);
+    return r && !r->empty();
+  };
+  size_t caught = 0;
+  const auto flagged = read_lines(flagged_path);
+  for (const auto& l : flagged) caught += hit(l.substr(l.find('\t') + 1));
+  size_t false_positives = 0;
+  const auto clean = read_lines(clean_path);
+  for (const auto& l : clean) false_positives += hit(l);
+  const auto prose = read_lines(prose_path);
+  size_t prose_bytes = 0;
+  for (const auto& l : prose) prose_bytes += l.size();
+  size_t bytes = 0;
+  const auto t = Clock::now();
+  while (Clock::now() - t < kThroughputDuration) {
+    for (const auto& l : prose) hit(l);
+    bytes += prose_bytes;
+  }
+  nlohmann::json j = {{"filter", "vigil " + version},
+                      {"recall", static_cast<double>(caught) / static_cast<double>(flagged.size())},
+                      {"false_positive_rate", static_cast<double>(false_positives) / static_cast<double>(clean.size())},
+                      {"caught", caught},
+                      {"flagged", flagged.size()},
+                      {"false_positives", false_positives},
+                      {"clean", clean.size()},
+                      {"mb_per_s", static_cast<double>(bytes) / 1e6 / (ms_since(t) / 1000.0)}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 6 && std::string(argv[1]) == "--compare") return compare(argv[2], argv[3], argv[4], argv[5]);
   const std::string rules = argc > 1 ? argv[1] : default_rules_dir().string();
   std::vector<std::string> prose_files;
   for (const auto& entry : std::filesystem::directory_iterator("/usr/share/common-licenses")) {
