@@ -318,10 +318,18 @@ Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) 
     if (a.rule != b.rule) return a.rule->id < b.rule->id;
     return a.end < b.end;
   });
-  // One hit per rule and start: alternatives and gaps can report the same place more than once.
-  out.erase(std::unique(out.begin(), out.end(), [](const Hit& a, const Hit& b) { return a.rule == b.rule && a.start == b.start; }),
-            out.end());
-  return out;
+  // One hit per rule and place: alternatives, gaps and a rule's several patterns can report
+  // overlapping spans ("the bando" and "bando"); they merge into one.
+  std::vector<Hit> merged;
+  for (const Hit& h : out) {
+    auto same = std::find_if(merged.rbegin(), merged.rend(), [&](const Hit& m) { return m.rule == h.rule; });
+    if (same != merged.rend() && h.start < same->end) {
+      same->end = std::max(same->end, h.end);
+      continue;
+    }
+    merged.push_back(h);
+  }
+  return merged;
 }
 
 }  // namespace vigil::signatures

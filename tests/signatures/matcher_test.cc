@@ -1,3 +1,4 @@
+#include "vigil/signatures/live_matcher.h"
 #include "vigil/signatures/matcher.h"
 
 #include <doctest/doctest.h>
@@ -106,4 +107,38 @@ TEST_CASE("hostile input: binary noise and a 1 MB line scan without error") {
   std::string noise;
   for (int i = 0; i < 4096; ++i) noise.push_back(static_cast<char>(i * 37));
   CHECK(m->scan(noise, *scratch).ok());
+}
+
+TEST_CASE("hot swap: a new matcher replaces the old one while another thread scans") {
+  auto first = small_matcher();
+  // The second pack is the first minus the bullying rules: "kys" stops matching once swapped.
+  auto pack = load_rule_pack(vigil::test::small_pack_dir());
+  REQUIRE(pack.ok());
+  pack->rules.erase(std::remove_if(pack->rules.begin(), pack->rules.end(), [](const Rule& r) { return r.category == "bullying"; }),
+                    pack->rules.end());
+  auto second = Matcher::compile(std::move(*pack));
+  REQUIRE(second.ok());
+
+  vigil::signatures::LiveMatcher live(first);
+  std::atomic<bool> swapped{false};
+  std::atomic<int> errors{0};
+  std::atomic<int> after_swap_hits{-1};
+  std::thread scanner([&] {
+    vigil::signatures::LiveMatcher::Session session(live);
+    for (int i = 0; i < 200000; ++i) {
+      const bool was_swapped = swapped.load();
+      auto hits = session.scan("just kys");
+      if (!hits.ok()) ++errors;
+      if (was_swapped && hits.ok()) {
+        after_swap_hits = static_cast<int>(hits->size());
+        break;
+      }
+    }
+  });
+  live.replace(*second);
+  swapped = true;
+  scanner.join();
+  CHECK(errors == 0);
+  CHECK(after_swap_hits == 0);
+  CHECK(live.current() == *second);
 }
