@@ -13,12 +13,6 @@
 namespace vigil::signatures {
 namespace {
 
-struct RawHit {
-  uint32_t pattern;
-  uint32_t start;  // normalised offsets of the hit's first and one-past-last byte
-  uint32_t end;
-};
-
 struct LiteralMatch {
   unsigned int id;
   unsigned long long to;
@@ -267,20 +261,15 @@ Result<Scratch> Matcher::make_scratch() const {
   return Scratch(this, literal, regex);
 }
 
-Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) const {
-  if (scratch.owner() != this) return make_error(ErrorCode::kInvalidArgument, "scratch belongs to another matcher");
-  // Reused per thread: the scan path allocates nothing once warmed up.
-  thread_local NormalisedText normalised;
-  normalise_into(text, normalised);
+Result<void> Matcher::collect(const NormalisedText& normalised, Scratch& scratch, std::vector<RawHit>& raw) const {
   const std::string& n = normalised.text;
   thread_local std::vector<LiteralMatch> literal_matches;
-  thread_local std::vector<RawHit> raw;
   literal_matches.clear();
-  raw.clear();
   if (hs_scan(static_cast<const hs_database_t*>(literal_db_), n.data(), static_cast<unsigned int>(n.size()), 0,
               static_cast<hs_scratch_t*>(scratch.literal_), on_literal, &literal_matches) != HS_SUCCESS) {
     return make_error(ErrorCode::kInternal, "hyperscan scan failed");
   }
+  const auto first_new = raw.size();
   for (const LiteralMatch& m : literal_matches) {
     const Anchor& anchor = anchors_[m.id];
     const auto anchor_start = static_cast<uint32_t>(m.to - anchor.length);
@@ -300,6 +289,27 @@ Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) 
       raw.push_back(h);
     }
   }
+  // Offsets become original byte offsets here, so hits from both readings of "1" compare.
+  for (size_t i = first_new; i < raw.size(); ++i) {
+    raw[i].start = normalised.origin_begin[raw[i].start];
+    raw[i].end = normalised.origin_end[raw[i].end - 1];
+  }
+  return {};
+}
+
+Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) const {
+  if (scratch.owner() != this) return make_error(ErrorCode::kInvalidArgument, "scratch belongs to another matcher");
+  // Reused per thread: the scan path allocates nothing once warmed up.
+  thread_local NormalisedText normalised;
+  thread_local std::vector<RawHit> raw;
+  raw.clear();
+  normalise_into(text, normalised);
+  if (auto r = collect(normalised, scratch, raw); !r) return r.error();
+  if (normalised.ambiguous_one) {
+    // "k1ll" reads "kill" with 1 as i, "ki11" only with 1 as l: scan both readings.
+    normalise_into(text, normalised, OneReadsAs::kL);
+    if (auto r = collect(normalised, scratch, raw); !r) return r.error();
+  }
 
   std::vector<Hit> out;
   for (const RawHit& h : raw) {
@@ -311,7 +321,7 @@ Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) 
       return other.is_unless && other.rule_index == ref.rule_index && e.start < h.end && h.start < e.end;
     });
     if (cancelled) continue;
-    out.push_back({&pack_.rules[ref.rule_index], normalised.origin_begin[h.start], normalised.origin_end[h.end - 1]});
+    out.push_back({&pack_.rules[ref.rule_index], h.start, h.end});
   }
   std::sort(out.begin(), out.end(), [](const Hit& a, const Hit& b) {
     if (a.start != b.start) return a.start < b.start;

@@ -147,6 +147,8 @@ struct Buffers {
     uint32_t size;
   };
   std::vector<Span> spans;
+  OneReadsAs one = OneReadsAs::kI;
+  bool ambiguous_one = false;
 };
 
 void fold_units(std::string_view s, std::vector<Unit>& units) {
@@ -173,10 +175,10 @@ void fold_units(std::string_view s, std::vector<Unit>& units) {
   }
 }
 
-UChar32 leet(UChar32 c) {
+UChar32 leet(UChar32 c, OneReadsAs one) {
   switch (c) {
     case '0': return 'o';
-    case '1': return 'i';
+    case '1': return one == OneReadsAs::kI ? 'i' : 'l';
     case '3': return 'e';
     case '4': return 'a';
     case '5': return 's';
@@ -225,10 +227,11 @@ void split_words(const std::vector<Unit>& units, Buffers& b) {
         const bool before = k > i && (units[k - 1].cls == Class::kLetter || units[k - 1].cls == Class::kDigit);
         const bool after = k + 1 < j && (units[k + 1].cls == Class::kLetter || units[k + 1].cls == Class::kDigit);
         if (!has_letter || (u.cp == '!' ? !(before && after) : !after)) continue;
-        u.cp = leet(u.cp);
+        u.cp = leet(u.cp, b.one);
         u.cls = Class::kLetter;
       } else if (u.cls == Class::kDigit && has_letter) {
-        u.cp = leet(u.cp);
+        b.ambiguous_one |= u.cp == '1';
+        u.cp = leet(u.cp, b.one);
         if (u.cp >= 'a') u.cls = Class::kLetter;
       }
       push_squeezed(b.word_units, first, u);
@@ -282,8 +285,10 @@ void emit_word(const Buffers& b, size_t first_span, size_t last_span, Normalised
 
 }  // namespace
 
-void normalise_general(std::string_view original, NormalisedText& out) {
+void normalise_general(std::string_view original, NormalisedText& out, OneReadsAs one) {
   thread_local Buffers b;
+  b.one = one;
+  b.ambiguous_one = false;
   fold_units(original, b.units);
   split_words(b.units, b);
 
@@ -312,6 +317,7 @@ void normalise_general(std::string_view original, NormalisedText& out) {
     i = j;
   }
   append(out, ' ', previous_end, static_cast<uint32_t>(original.size()));
+  out.ambiguous_one = b.ambiguous_one;
 }
 
 namespace {
@@ -322,7 +328,8 @@ class AsciiNormaliser {
  public:
   // ASCII output is never longer than the input plus the two delimiting spaces, so the buffers are
   // sized once and written through a cursor.
-  AsciiNormaliser(std::string_view in, NormalisedText& out) : in_(in), out_(out) {
+  AsciiNormaliser(std::string_view in, NormalisedText& out, OneReadsAs one) : in_(in), out_(out), one_(one) {
+    out_.ambiguous_one = false;
     out_.text.resize(in.size() + 2);
     out_.origin_begin.resize(in.size() + 2);
     out_.origin_end.resize(in.size() + 2);
@@ -374,10 +381,11 @@ class AsciiNormaliser {
         const bool before = k > i && is_alnum(in_[k - 1]);
         const bool after = k + 1 < j && is_alnum(in_[k + 1]);
         if (!has_letter || (cp == '!' ? !(before && after) : !after)) continue;
-        cp = leet(cp);
+        cp = leet(cp, one_);
         cls = Class::kLetter;
       } else if (cls == Class::kDigit && has_letter) {
-        cp = leet(cp);
+        out_.ambiguous_one |= cp == '1';
+        cp = leet(cp, one_);
         if (cp >= 'a') cls = Class::kLetter;
       }
       if (cls == Class::kLetter && size_ > word_start && text_[size_ - 1] == static_cast<char>(cp)) {
@@ -440,6 +448,7 @@ class AsciiNormaliser {
 
   std::string_view in_;
   NormalisedText& out_;
+  OneReadsAs one_;
   char* text_;
   uint32_t* begin_;
   uint32_t* end_;
@@ -459,12 +468,12 @@ bool is_ascii(std::string_view s) {
 
 }  // namespace
 
-void normalise_into(std::string_view original, NormalisedText& out) {
+void normalise_into(std::string_view original, NormalisedText& out, OneReadsAs one) {
   if (!is_ascii(original)) {
-    normalise_general(original, out);
+    normalise_general(original, out, one);
     return;
   }
-  AsciiNormaliser(original, out).run();
+  AsciiNormaliser(original, out, one).run();
 }
 
 NormalisedText normalise(std::string_view original) {

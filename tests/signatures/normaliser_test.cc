@@ -10,6 +10,19 @@ namespace {
 std::string norm(std::string_view s) { return normalise(s).text; }
 }  // namespace
 
+TEST_CASE("a 1 inside a word can read as i or as l; plain numbers are not ambiguous") {
+  vigil::signatures::NormalisedText as_i;
+  vigil::signatures::NormalisedText as_l;
+  vigil::signatures::normalise_into("ki11 me", as_i);
+  vigil::signatures::normalise_into("ki11 me", as_l, vigil::signatures::OneReadsAs::kL);
+  CHECK(as_i.text == " ki me ");
+  CHECK(as_l.text == " kil me ");
+  CHECK(as_i.ambiguous_one);
+  vigil::signatures::NormalisedText number;
+  vigil::signatures::normalise_into("room 101 at 11", number);
+  CHECK(!number.ambiguous_one);
+}
+
 TEST_CASE("case, punctuation and spacing fold to single-spaced lowercase words") {
   CHECK(norm("Hello,   WORLD!") == " helo world ");
   CHECK(norm("") == " ");

@@ -20,6 +20,16 @@ namespace vigil::signatures {
 // Bumped whenever planning or matching changes what a compiled database means.
 inline constexpr int kMatcherVersion = 3;
 
+struct NormalisedText;
+
+// A pattern's match before exceptions are applied: normalised offsets while collecting, original
+// byte offsets once collected.
+struct RawHit {
+  uint32_t pattern;
+  uint32_t start;
+  uint32_t end;
+};
+
 struct Hit {
   const Rule* rule = nullptr;  // owned by the Matcher, valid while it lives
   uint32_t start = 0;          // UTF-8 byte offsets into the scanned text, end exclusive
@@ -84,6 +94,8 @@ class Matcher {
   Matcher() = default;
   Result<void> build_plans();
   Result<void> compile_databases(const std::optional<std::filesystem::path>& cache_dir);
+  // Appends the verified matches in one normalised reading of the text to `raw`.
+  Result<void> collect(const NormalisedText& normalised, Scratch& scratch, std::vector<RawHit>& raw) const;
 
   RulePack pack_;
   std::vector<PatternRef> patterns_;

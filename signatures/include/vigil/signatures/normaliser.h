@@ -19,13 +19,18 @@ struct NormalisedText {
   // For each byte of `text`, the original byte range [origin_begin, origin_end) it came from.
   std::vector<uint32_t> origin_begin;
   std::vector<uint32_t> origin_end;
+  // A "1" inside a word was read as a letter. It may stand for "i" (k1ll) or "l" (ki11); the
+  // matcher then also scans the reading with OneReadsAs::kL.
+  bool ambiguous_one = false;
 };
+
+enum class OneReadsAs { kI, kL };
 
 NormalisedText normalise(std::string_view original);
 // The same, reusing `out`'s buffers: the scan path calls this with a per-thread instance.
-void normalise_into(std::string_view original, NormalisedText& out);
+void normalise_into(std::string_view original, NormalisedText& out, OneReadsAs one = OneReadsAs::kI);
 // The general path that every input may take; pure-ASCII input normally takes a faster single
 // pass with the same result. Exposed so tests can hold the two to each other.
-void normalise_general(std::string_view original, NormalisedText& out);
+void normalise_general(std::string_view original, NormalisedText& out, OneReadsAs one = OneReadsAs::kI);
 
 }  // namespace vigil::signatures
