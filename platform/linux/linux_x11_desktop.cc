@@ -9,17 +9,15 @@
 #include <X11/extensions/XInput2.h>
 #include <poll.h>
 #include <unistd.h>
-#include <xkbcommon/xkbcommon-compose.h>
 #include <xkbcommon/xkbcommon-x11.h>
-#include <xkbcommon/xkbcommon.h>
 
-#include <clocale>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <vector>
 
+#include "linux/xkb_text.h"
 #include "vigil/platform/desktop_source.h"
 
 namespace vigil::platform {
@@ -33,54 +31,6 @@ constexpr long kMaxPropertyLongs = 4096;
 // A window can vanish between an event and our query of it (BadWindow); that is normal on a
 // desktop and must not end the helper, which Xlib's default handler would do.
 int ignore_x_error(Display*, XErrorEvent*) { return 0; }
-
-struct XkbDeleter {
-  void operator()(xkb_context* p) const { xkb_context_unref(p); }
-  void operator()(xkb_keymap* p) const { xkb_keymap_unref(p); }
-  void operator()(xkb_state* p) const { xkb_state_unref(p); }
-  void operator()(xkb_compose_table* p) const { xkb_compose_table_unref(p); }
-  void operator()(xkb_compose_state* p) const { xkb_compose_state_unref(p); }
-};
-template <class T>
-using XkbPtr = std::unique_ptr<T, XkbDeleter>;
-
-std::string compose_locale() {
-  for (const char* var : {"LC_ALL", "LC_CTYPE", "LANG"}) {
-    const char* v = std::getenv(var);
-    if (v && *v) return v;
-  }
-  return "C";
-}
-
-KeyAction action_for(xkb_keysym_t sym) {
-  switch (sym) {
-    case XKB_KEY_BackSpace: return KeyAction::kBackspace;
-    case XKB_KEY_Delete: case XKB_KEY_KP_Delete: return KeyAction::kDelete;
-    case XKB_KEY_Left: case XKB_KEY_KP_Left: return KeyAction::kLeft;
-    case XKB_KEY_Right: case XKB_KEY_KP_Right: return KeyAction::kRight;
-    case XKB_KEY_Home: case XKB_KEY_KP_Home: return KeyAction::kHome;
-    case XKB_KEY_End: case XKB_KEY_KP_End: return KeyAction::kEnd;
-    case XKB_KEY_Return: case XKB_KEY_KP_Enter: case XKB_KEY_ISO_Enter: return KeyAction::kEnter;
-    case XKB_KEY_Tab: case XKB_KEY_ISO_Left_Tab: case XKB_KEY_KP_Tab: return KeyAction::kTab;
-    case XKB_KEY_Up: case XKB_KEY_Down: case XKB_KEY_Page_Up: case XKB_KEY_Page_Down:
-    case XKB_KEY_KP_Up: case XKB_KEY_KP_Down: case XKB_KEY_Escape: return KeyAction::kCursorLost;
-    default: return KeyAction::kText;
-  }
-}
-
-// Shift, Control, Caps_Lock ... Hyper_R, and the ISO level/group shifts (AltGr). Dead keys
-// (0xfe50..) are not modifiers: they go through the compose state.
-bool is_modifier(xkb_keysym_t sym) {
-  return (sym >= XKB_KEY_Shift_L && sym <= XKB_KEY_Hyper_R) || (sym >= XKB_KEY_ISO_Lock && sym <= XKB_KEY_ISO_Last_Group_Lock) ||
-         sym == XKB_KEY_Num_Lock || sym == XKB_KEY_Mode_switch;
-}
-
-bool printable(const std::string& utf8) {
-  if (utf8.empty()) return false;
-  for (unsigned char c : utf8)
-    if (c < 0x20 || c == 0x7F) return false;
-  return true;
-}
 
 class X11DesktopSource final : public DesktopSource {
  public:
@@ -122,8 +72,7 @@ class X11DesktopSource final : public DesktopSource {
     }
     context_.reset(xkb_context_new(XKB_CONTEXT_NO_FLAGS));
     if (!context_) return make_error(ErrorCode::kInternal, "xkb_context_new failed");
-    compose_table_.reset(xkb_compose_table_new_from_locale(context_.get(), compose_locale().c_str(), XKB_COMPOSE_COMPILE_NO_FLAGS));
-    if (compose_table_) compose_.reset(xkb_compose_state_new(compose_table_.get(), XKB_COMPOSE_STATE_NO_FLAGS));
+    compose_ = make_compose_state(context_.get());
     return load_keymap();
   }
 
@@ -213,42 +162,7 @@ class X11DesktopSource final : public DesktopSource {
   }
 
   void key_press(xkb_keycode_t keycode, const std::function<void(const DesktopEvent&)>& sink) {
-    DesktopEvent out;
-    out.kind = DesktopEvent::Kind::kKey;
-    out.at = std::chrono::steady_clock::now();
-    const xkb_keysym_t sym = xkb_state_key_get_one_sym(state_.get(), keycode);
-    if (sym == XKB_KEY_NoSymbol || is_modifier(sym)) return;  // keys that type nothing by themselves
-    out.shortcut = xkb_state_mod_name_is_active(state_.get(), XKB_MOD_NAME_CTRL, XKB_STATE_MODS_EFFECTIVE) > 0 ||
-                   xkb_state_mod_name_is_active(state_.get(), XKB_MOD_NAME_ALT, XKB_STATE_MODS_EFFECTIVE) > 0 ||
-                   xkb_state_mod_name_is_active(state_.get(), XKB_MOD_NAME_LOGO, XKB_STATE_MODS_EFFECTIVE) > 0;
-    out.action = action_for(sym);
-    if (out.action != KeyAction::kText) {
-      if (compose_) xkb_compose_state_reset(compose_.get());
-      sink(out);
-      return;
-    }
-    char buffer[64] = {};
-    if (compose_ && !out.shortcut) {
-      xkb_compose_state_feed(compose_.get(), sym);
-      switch (xkb_compose_state_get_status(compose_.get())) {
-        case XKB_COMPOSE_COMPOSING: return;  // a dead key or Multi_key: wait for the rest
-        case XKB_COMPOSE_CANCELLED: xkb_compose_state_reset(compose_.get()); return;
-        case XKB_COMPOSE_COMPOSED:
-          xkb_compose_state_get_utf8(compose_.get(), buffer, sizeof buffer);
-          xkb_compose_state_reset(compose_.get());
-          out.text = buffer;
-          break;
-        case XKB_COMPOSE_NOTHING:
-          break;
-      }
-    }
-    if (out.text.empty()) {
-      if (out.shortcut) xkb_keysym_to_utf8(sym, buffer, sizeof buffer);  // ctrl+c is "c", not U+0003
-      else xkb_state_key_get_utf8(state_.get(), keycode, buffer, sizeof buffer);
-      out.text = buffer;
-    }
-    if (!printable(out.text)) return;
-    sink(out);
+    if (auto ev = key_event(state_.get(), compose_.get(), keycode)) sink(*ev);
   }
 
   Window active_window() {
@@ -334,7 +248,6 @@ class X11DesktopSource final : public DesktopSource {
   XkbPtr<xkb_context> context_;
   XkbPtr<xkb_keymap> keymap_;
   XkbPtr<xkb_state> state_;
-  XkbPtr<xkb_compose_table> compose_table_;
   XkbPtr<xkb_compose_state> compose_;
 };
 
