@@ -159,6 +159,7 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
 
   agent::TextAssembler assembler([&](agent::TextUnit unit) {
     // Privacy: unit text goes only to the agent's socket, never to a log or a file.
+    spdlog::debug("unit: line {} stage {} ({} bytes)", unit.line_id, static_cast<int>(unit.stage), unit.text.size());
     link.send(agent::unit_message(unit, wall_time(unit.observed_at)));
   });
   std::map<std::string, std::string> titles_sent;
@@ -178,6 +179,7 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
     link.send(m);
   };
   bool grabbed = false;
+  bool dropping = false;
   platform::WindowInfo focused;
 
   while (!stop.load() && !desktop_failed.load()) {
@@ -195,6 +197,7 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
       using Kind = platform::DesktopEvent::Kind;
       switch (ev.kind) {
         case Kind::kFocus:
+          spdlog::debug("focus: window {} of {}", ev.window.id, ev.window.app);
           focused = ev.window;
           assembler.focus({ev.window.id, ev.window.app, ev.window.app_path, ev.window.title}, ev.at);
           hand_on_title(ev.window, ev.at);
@@ -205,19 +208,24 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
           hand_on_title(ev.window, ev.at);
           break;
         case Kind::kGrabStarted:
+          spdlog::debug("another client grabbed the keyboard: keys are dropped until it lets go");
           grabbed = true;
           assembler.discard();
           break;
         case Kind::kGrabEnded:
+          spdlog::debug("keyboard grab released");
           grabbed = false;
           break;
         case Kind::kKey:
           // Privacy: nothing typed into a password field, or while another client holds the
           // keyboard, is assembled; the line it would have joined is dropped too.
           if (grabbed || !passwords || (*passwords)->password_focused()) {
+            if (!dropping) spdlog::debug("dropping keys ({})", grabbed ? "keyboard grabbed" : "password field");
+            dropping = true;
             assembler.discard();
             break;
           }
+          dropping = false;
           assembler.key({key_kind(ev.action), ev.text, ev.shortcut}, ev.at);
           break;
       }
