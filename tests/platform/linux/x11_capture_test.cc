@@ -208,3 +208,34 @@ TEST_CASE("text typed into a GTK password entry appears nowhere") {
     CHECK_FALSE(log_contains(d.dir_ / "collector.log", secret));
   }
 }
+
+TEST_CASE("a Wayland session the helper cannot watch is reported as a coverage gap at the collector") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log");
+  const std::string socket = (dir / "session.sock").string();
+  ChildProcess agent({agent_binary(), "--collector", collector.address(), "--data-dir", (dir / "agent").string(), "--source",
+                      "session:" + socket, "--rules", small_pack_dir(), "--insecure-loopback", "--heartbeat-interval", "1"},
+                     dir / "agent.log");
+  REQUIRE(wait_until([&] { return std::filesystem::exists(socket) || !agent.running(); }, kStartTimeout));
+  const std::string display = getenv("DISPLAY") ? getenv("DISPLAY") : "";
+  unsetenv("DISPLAY");
+  setenv("WAYLAND_DISPLAY", "wayland-0", 1);
+  ChildProcess helper({session_binary(), "--agent-socket", socket}, dir / "session.log");
+  unsetenv("WAYLAND_DISPLAY");
+  if (!display.empty()) setenv("DISPLAY", display.c_str(), 1);
+
+  std::string gaps;
+  const bool reported = wait_until(
+      [&] {
+        const RunResult r = run({collector_binary(), "devices", "--data-dir", (dir / "collector").string(), "--json"});
+        for (const auto& d : parse_json_lines(r.out)) {
+          if (!d["coverage_gaps"].empty()) gaps = d["coverage_gaps"].dump();
+        }
+        return gaps.find("Wayland") != std::string::npos;
+      },
+      kDeliveryTimeout);
+  INFO(gaps << read_file(dir / "agent.log") << read_file(dir / "session.log"));
+  CHECK(reported);
+  CHECK(gaps.find("session:" + socket) != std::string::npos);
+  CHECK(helper.running());  // it stays, so the gap stays visible for as long as the session lasts
+}
