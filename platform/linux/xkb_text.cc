@@ -16,7 +16,7 @@ KeyAction action_for(xkb_keysym_t sym) {
     case XKB_KEY_Right: case XKB_KEY_KP_Right: return KeyAction::kRight;
     case XKB_KEY_Home: case XKB_KEY_KP_Home: return KeyAction::kHome;
     case XKB_KEY_End: case XKB_KEY_KP_End: return KeyAction::kEnd;
-    case XKB_KEY_Return: case XKB_KEY_KP_Enter: case XKB_KEY_ISO_Enter: return KeyAction::kEnter;
+    case XKB_KEY_Return: case XKB_KEY_KP_Enter: case XKB_KEY_ISO_Enter: case XKB_KEY_Linefeed: return KeyAction::kEnter;
     case XKB_KEY_Tab: case XKB_KEY_ISO_Left_Tab: case XKB_KEY_KP_Tab: return KeyAction::kTab;
     case XKB_KEY_Up: case XKB_KEY_Down: case XKB_KEY_Page_Up: case XKB_KEY_Page_Down:
     case XKB_KEY_KP_Up: case XKB_KEY_KP_Down: case XKB_KEY_Escape: return KeyAction::kCursorLost;
