@@ -81,7 +81,7 @@ def main():
         return p
 
     try:
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-noreset", "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
                                 stdout=subprocess.PIPE, stderr=logs)
         procs.append(xvfb)
         os.environ["DISPLAY"] = ":" + xvfb.stdout.readline().decode().strip()

@@ -5,9 +5,9 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <fstream>
-#include <regex>
 
 #include "support/process.h"
 #include "support/vigil_harness.h"
@@ -18,6 +18,10 @@ namespace {
 
 constexpr std::chrono::seconds kStartTimeout{30};
 constexpr std::chrono::seconds kDeliveryTimeout{60};
+constexpr std::chrono::seconds kStopTimeout{5};
+constexpr int kFirstDisplay = 100;
+constexpr int kDisplaySpread = 800;
+constexpr int kDisplayAttempts = 20;
 // xdotool's pause between keys; a brisk typist.
 constexpr const char* kTypeDelayMs = "40";
 
@@ -36,26 +40,12 @@ std::string all_bytes_of(const std::filesystem::path& dir) {
   return out;
 }
 
-// One desktop: Xvfb on a display it picks itself (-displayfd), openbox, the collector, the agent
+// One desktop: Xvfb on a free display, openbox, the collector, the agent
 // listening for helpers, and the helper.
 class Desktop {
  public:
   Desktop() {
-    xvfb_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/bin/Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1024x768x24"},
-        dir_ / "xvfb.log");
-    std::smatch m;
-    const std::regex number(R"((^|\n)(\d+)\n)");
-    REQUIRE_MESSAGE(wait_until(
-                        [&] {
-                          const std::string log = read_file(dir_ / "xvfb.log");
-                          return std::regex_search(log, m, number) || !xvfb_->running();
-                        },
-                        kStartTimeout),
-                    "Xvfb did not start");
-    const std::string log = read_file(dir_ / "xvfb.log");
-    REQUIRE(std::regex_search(log, m, number));
-    display_ = ":" + m[2].str();
+    start_display();
     setenv("DISPLAY", display_.c_str(), 1);  // every child below inherits it
     unsetenv("WAYLAND_DISPLAY");
     openbox_ = std::make_unique<ChildProcess>(std::vector<std::string>{"/usr/bin/openbox"}, dir_ / "openbox.log");
@@ -64,7 +54,7 @@ class Desktop {
                           return run({"/usr/bin/xprop", "-root", "_NET_SUPPORTING_WM_CHECK"}).out.find("window id") != std::string::npos;
                         },
                         kStartTimeout),
-                    "openbox did not take over the display");
+                    "openbox did not take over " << display_ << ": " << read_file(dir_ / "openbox.log") << read_file(dir_ / "xvfb.log"));
     collector_ = std::make_unique<CollectorProcess>(dir_ / "collector", dir_ / "collector.log");
     socket_ = (dir_ / "session.sock").string();
     agent_ = std::make_unique<ChildProcess>(
@@ -75,6 +65,37 @@ class Desktop {
     REQUIRE_MESSAGE(wait_until([&] { return std::filesystem::exists(socket_) || !agent_->running(); }, kStartTimeout),
                     read_file(dir_ / "agent.log"));
     start_helper();
+  }
+
+  // Asks every process to end so Xvfb removes its lock and socket before the next test picks a
+  // display; whatever is still running after the grace period is killed by ChildProcess.
+  ~Desktop() {
+    for (auto& w : windows_) w->signal(SIGTERM);
+    for (ChildProcess* p : {helper_.get(), agent_.get(), openbox_.get(), xvfb_.get()}) {
+      if (!p) continue;
+      p->signal(SIGTERM);
+      p->wait_for(kStopTimeout);
+    }
+  }
+
+  // Picks a display number nobody holds (no lock file), away from :0 which a developer's own
+  // desktop uses, and waits until the server answers; a lost race for a number moves on to the next.
+  // -noreset: by default the server resets when its last client leaves (our readiness probe),
+  // and a client connecting during the reset is refused.
+  void start_display() {
+    const int first = kFirstDisplay + static_cast<int>(getpid() % kDisplaySpread);
+    for (int n = first; n < first + kDisplayAttempts; ++n) {
+      if (std::filesystem::exists("/tmp/.X" + std::to_string(n) + "-lock")) continue;
+      display_ = ":" + std::to_string(n);
+      xvfb_ = std::make_unique<ChildProcess>(
+          std::vector<std::string>{"/usr/bin/Xvfb", display_, "-noreset", "-nolisten", "tcp", "-screen", "0", "1024x768x24"}, dir_ / "xvfb.log");
+      if (wait_until([&] { return !xvfb_->running() || run({"/usr/bin/xdpyinfo", "-display", display_}).status == 0; }, kStartTimeout) &&
+          xvfb_->running()) {
+        return;
+      }
+      xvfb_.reset();
+    }
+    FAIL("no X display could be started: " << read_file(dir_ / "xvfb.log"));
   }
 
   void start_helper() {
