@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -28,8 +29,11 @@ using Clock = std::chrono::steady_clock;
 // field (a D-Bus round trip, a few ms; measured < 50 ms under Xvfb) has arrived before we decide
 // whether the key belongs to one. Adds this much to the key -> collector latency.
 constexpr std::chrono::milliseconds kPasswordSettle{250};
-// How often the idle rule of the assembler is checked.
+// How often the idle rule of the assembler is checked while a line is open.
 constexpr std::chrono::milliseconds kTickInterval{100};
+// With nothing queued and no open line the helper only wakes to notice a stop request; rare
+// wake-ups keep an idle session's CPU near zero.
+constexpr std::chrono::milliseconds kIdleWake{1000};
 // Between attempts to reach vigil-agent when it is not running (yet).
 constexpr std::chrono::milliseconds kReconnectDelay{1000};
 // Frames kept while the agent is away; beyond this the oldest go (the helper holds no log).
@@ -186,7 +190,15 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
     std::deque<platform::DesktopEvent> due;
     {
       std::unique_lock lock(queue_mutex);
-      queue_cv.wait_for(lock, kTickInterval);
+      auto wait = assembler.has_open_line() ? kTickInterval : kIdleWake;
+      if (!queue.empty()) {
+        const auto due_in = std::chrono::duration_cast<std::chrono::milliseconds>(queue.front().at + kPasswordSettle - Clock::now());
+        wait = std::clamp(due_in + std::chrono::milliseconds(1), std::chrono::milliseconds(0), wait);
+      }
+      const size_t queued = queue.size();
+      if (wait.count() > 0) {
+        queue_cv.wait_for(lock, wait, [&] { return stop.load() || desktop_failed.load() || queue.size() > queued; });
+      }
       const auto cutoff = Clock::now() - kPasswordSettle;
       while (!queue.empty() && queue.front().at <= cutoff) {
         due.push_back(std::move(queue.front()));

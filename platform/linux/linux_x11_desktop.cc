@@ -23,8 +23,9 @@
 namespace vigil::platform {
 namespace {
 
-// How long the event loop waits before looking at the stop flag again.
-constexpr int kPollMillis = 100;
+// How long the event loop waits before looking at the stop flag again (bounds shutdown time;
+// longer means fewer idle wake-ups).
+constexpr int kPollMillis = 500;
 // Longest property read (titles); longer titles are cut, which is enough to scan a page name.
 constexpr long kMaxPropertyLongs = 4096;
 
