@@ -260,3 +260,20 @@ TEST_CASE("a Wayland session the helper cannot watch is reported as a coverage g
   CHECK(gaps.find("session:" + socket) != std::string::npos);
   CHECK(helper.running());  // it stays, so the gap stays visible for as long as the session lasts
 }
+
+TEST_CASE("nothing typed while another client holds a keyboard grab is captured") {
+  Desktop d;
+  d.open_window({"/usr/bin/xterm", "-T", "Homework terminal", "-e", "cat"}, "Homework terminal");
+  d.windows_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{gtk_form_script(), "Locker", "grab"}, d.dir_ / "grab.log"));
+  REQUIRE_MESSAGE(wait_until([&] { return log_contains(d.dir_ / "grab.log", "grab"); }, kStartTimeout), "the grabber did not start");
+  REQUIRE_MESSAGE(log_contains(d.dir_ / "grab.log", "grabbed"), read_file(d.dir_ / "grab.log"));
+  d.type("hang myself please ");
+  d.key("Return");
+  d.windows_.back()->signal(SIGTERM);  // the locker lets go
+  d.windows_.back()->wait_for(kStopTimeout);
+  REQUIRE(run({"/usr/bin/xdotool", "search", "--name", "^Homework terminal$", "windowactivate", "--sync"}).status == 0);
+  d.type("no one would care");
+  d.key("Return");
+  REQUIRE_MESSAGE(d.wait_for_capture("no one would care").has_value(), read_file(d.dir_ / "session.log"));
+  for (const auto& c : d.collector_->captures()) CHECK(c["text"].get<std::string>().find("hang myself") == std::string::npos);
+}
