@@ -46,6 +46,10 @@ class X11DesktopSource final : public DesktopSource {
     if (!XQueryExtension(dpy_, "XInputExtension", &xi_opcode_, &event, &error)) {
       return make_error(ErrorCode::kUnavailable, "the X server has no XInput extension");
     }
+    // Privacy: stay an XI 2.0 client. From 2.1 on the server delivers raw events to root-window
+    // listeners even while another client grabs the keyboard; at 2.0 it withholds them, so what
+    // is typed into a screen locker or pinentry never reaches us. The NotifyGrab tracking below
+    // is a second layer for keys already queued when the grab starts.
     int major = 2, minor = 0;
     if (XIQueryVersion(dpy_, &major, &minor) != Success) return make_error(ErrorCode::kUnavailable, "the X server lacks XInput 2.0");
     root_ = DefaultRootWindow(dpy_);
