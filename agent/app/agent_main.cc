@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("vigil-agent ") + vigil::kVersion);
   app.add_option("--collector", options.collector, "collector address, HOST:PORT")->required();
   app.add_option("--data-dir", options.data_dir, "directory for the outbox and device identity")->required();
-  app.add_option("--source", options.sources, "event source; repeatable: replay:FILE (JSON Lines)")->required();
+  app.add_option("--source", options.sources, "event source; repeatable: replay:FILE (JSON Lines), session:SOCKET (listen for vigil-session helpers)")->required();
   app.add_option("--rules", options.rules_dir, "rule pack directory")->capture_default_str();
   app.add_flag("--once", options.once, "exit 0 once every source has ended and every capture is acknowledged");
   int64_t timeout_s = options.timeout.count();

@@ -10,6 +10,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "events/replay_source.h"
+#include "events/session_source.h"
 #include "forward/forwarder.h"
 #include "forward/grpc_transport.h"
 #include "outbox/outbox.h"
@@ -36,9 +37,11 @@ Result<std::string> device_id(Outbox& outbox) {
   return text;
 }
 
-std::unique_ptr<EventSource> make_source(const SourceSpec& spec) {
-  if (spec.kind == "replay") return std::make_unique<ReplaySource>(std::filesystem::absolute(spec.target).string());
-  return nullptr;
+Result<std::unique_ptr<EventSource>> make_source(const SourceSpec& spec, const std::atomic<bool>& stop) {
+  if (spec.kind == "replay") return std::unique_ptr<EventSource>(std::make_unique<ReplaySource>(std::filesystem::absolute(spec.target).string()));
+  auto session = SessionSource::open(spec.target, stop);
+  if (!session) return session.error();
+  return std::unique_ptr<EventSource>(std::move(*session));
 }
 
 }  // namespace
@@ -65,8 +68,8 @@ Result<AgentConfig> validate(const AgentOptions& options) {
       return make_error(ErrorCode::kInvalidArgument, "--source must be KIND:TARGET (e.g. replay:events.jsonl), not \"" + s + "\"");
     }
     SourceSpec spec{s.substr(0, sep), s.substr(sep + 1)};
-    if (spec.kind != "replay") {
-      return make_error(ErrorCode::kInvalidArgument, "--source kind \"" + spec.kind + "\" is not supported (supported: replay)");
+    if (spec.kind != "replay" && spec.kind != "session") {
+      return make_error(ErrorCode::kInvalidArgument, "--source kind \"" + spec.kind + "\" is not supported (supported: replay, session)");
     }
     config.sources.push_back(std::move(spec));
   }
@@ -88,6 +91,8 @@ int AgentRunner::run() {
   const AgentOptions& o = config_.options;
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
+  // Session helpers run as pupils: the outbox and device identity must stay unreadable to them.
+  if (!ec) std::filesystem::permissions(o.data_dir, std::filesystem::perms::owner_all, ec);
   if (ec) {
     spdlog::critical("data dir {}: {}", o.data_dir, ec.message());
     return 1;
@@ -117,7 +122,14 @@ int AgentRunner::run() {
                o.collector);
 
   std::vector<std::unique_ptr<EventSource>> sources;
-  for (const auto& spec : config_.sources) sources.push_back(make_source(spec));
+  for (const auto& spec : config_.sources) {
+    auto source = make_source(spec, stop_);
+    if (!source) {
+      spdlog::critical("--source {}:{}: {}", spec.kind, spec.target, source.error().message);
+      return 1;
+    }
+    sources.push_back(std::move(*source));
+  }
 
   // Plaintext until enrollment and mutual TLS land; --insecure-loopback already restricts it to loopback.
   GrpcTransport transport({o.collector, std::chrono::seconds(30)}, grpc::InsecureChannelCredentials());
@@ -138,7 +150,8 @@ int AgentRunner::run() {
     for (size_t i = 0; i < sources.size(); ++i) {
       auto* s = hb.add_sources();
       s->set_name(sources[i]->name());
-      s->set_state(source_states[i]);
+      const std::string live = sources[i]->state();
+      s->set_state(source_states[i] == "active" && !live.empty() ? live : source_states[i]);
     }
     return hb;
   };

@@ -15,7 +15,7 @@
 namespace vigil::agent {
 
 struct SourceSpec {
-  std::string kind;    // "replay"
+  std::string kind;    // "replay" or "session"
   std::string target;  // the file
 };
 

@@ -27,6 +27,9 @@ class EventSource {
   virtual Result<std::optional<SourcedEvent>> next() = 0;
   // Problems that did not stop the source (malformed lines), for the heartbeat's last_error.
   virtual std::string last_warning() const = 0;
+  // For the heartbeat when the source knows better than "active" (live sources report who is
+  // connected and any coverage gap). Called from another thread; empty means "use the default".
+  virtual std::string state() const { return {}; }
 };
 
 }  // namespace vigil::agent

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace vigil::agent {
 
@@ -22,6 +23,13 @@ struct TextEvent {
   std::string text;       // the text unit to scan
   bool deleted = false;      // typed, then deleted
   bool unsubmitted = false;  // never submitted
+  // Live typing hands the same line on several times as it grows (see assembly/text_assembler.h).
+  // Units sharing a non-empty line_id are one line: the pipeline captures each hit of a line once.
+  std::string line_id;
+  bool line_final = false;  // the last unit of its line
+  // For a unit whose text was partly deleted afterwards: only hits touching this UTF-8 byte range
+  // [first, second) are new information.
+  std::optional<std::pair<size_t, size_t>> deleted_range;
 };
 
 const char* to_string(TextSource source);

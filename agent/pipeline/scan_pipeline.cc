@@ -3,6 +3,8 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace vigil::agent {
 namespace {
 
@@ -15,6 +17,32 @@ constexpr uint64_t kPositionCommitInterval = 256;
 ScanPipeline::ScanPipeline(std::shared_ptr<const signatures::Matcher> matcher, Outbox& outbox, CaptureIdentity identity,
                            std::function<void()> on_capture)
     : matcher_(std::move(matcher)), outbox_(outbox), identity_(std::move(identity)), on_capture_(std::move(on_capture)) {}
+
+std::vector<signatures::Hit> ScanPipeline::new_hits(const TextEvent& event, const std::vector<signatures::Hit>& hits) {
+  if (event.line_id.empty()) return hits;
+  auto it = line_hits_.find(event.line_id);
+  if (it == line_hits_.end()) {
+    if (line_order_.size() >= kMaxTrackedLines) {
+      line_hits_.erase(line_order_.front());
+      line_order_.pop_front();
+    }
+    it = line_hits_.emplace(event.line_id, std::set<std::string>{}).first;
+    line_order_.push_back(event.line_id);
+  }
+  std::vector<signatures::Hit> fresh;
+  for (const auto& hit : hits) {
+    if (event.deleted_range && (hit.end <= event.deleted_range->first || hit.start >= event.deleted_range->second)) continue;
+    // The same words deleted are a new fact (the pupil took them back); the same words again as
+    // the line grows are not.
+    std::string key = hit.rule->id + '\x1f' + event.text.substr(hit.start, hit.end - hit.start) + (event.deleted_range ? "\x1f" "d" : "");
+    if (it->second.insert(std::move(key)).second) fresh.push_back(hit);
+  }
+  if (event.line_final) {
+    line_hits_.erase(it);
+    line_order_.erase(std::find(line_order_.begin(), line_order_.end(), event.line_id));
+  }
+  return fresh;
+}
 
 Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<bool>& stop) {
   auto saved = outbox_.position(source.name());
@@ -39,6 +67,8 @@ Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<b
       spdlog::error("scan failed on an event from {}: {}", source.name(), hits.error().message);
       continue;  // a scan failure must not stop monitoring
     }
+    if (!sourced.event.line_id.empty()) *hits = new_hits(sourced.event, *hits);
+    if (sourced.event.deleted_range) sourced.event.deleted = true;
     if (hits->empty()) {
       unsaved_position = sourced.position;
       if (unsaved_position && ++since_save >= kPositionCommitInterval) {

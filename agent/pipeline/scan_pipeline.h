@@ -3,7 +3,12 @@
 
 #include <atomic>
 #include <functional>
+#include <deque>
 #include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "events/event_source.h"
 #include "outbox/outbox.h"
@@ -26,11 +31,23 @@ class ScanPipeline {
   // position; every capture is committed with the position after the event that produced it.
   Result<PipelineStats> run(EventSource& source, const std::atomic<bool>& stop);
 
+  // The hits of `event` worth a capture: all of them for a standalone unit; for a unit of a line
+  // (line_id set), only those not captured before for that line, and for a deleted unit only those
+  // touching the deleted range. Remembers what it returns. Exposed for tests.
+  std::vector<signatures::Hit> new_hits(const TextEvent& event, const std::vector<signatures::Hit>& hits);
+
  private:
   std::shared_ptr<const signatures::Matcher> matcher_;
   Outbox& outbox_;
   CaptureIdentity identity_;
   std::function<void()> on_capture_;
+  // Hits already captured per open line, keyed by rule, matched text and whether it was deleted.
+  // Bounded: the oldest lines are forgotten first (a line normally ends within seconds).
+  std::unordered_map<std::string, std::set<std::string>> line_hits_;
+  std::deque<std::string> line_order_;
 };
+
+// Lines whose captured hits the pipeline remembers at once; a helper has one open line per window.
+inline constexpr size_t kMaxTrackedLines = 1024;
 
 }  // namespace vigil::agent

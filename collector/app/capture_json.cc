@@ -57,7 +57,19 @@ nlohmann::json capture_to_json(const StoredCapture& stored) {
 
 nlohmann::json device_to_json(const DeviceRecord& d, std::chrono::system_clock::time_point now) {
   const bool silent = now - d.last_seen > kHeartbeatInterval * kMissedHeartbeatsForSilent;
+  // A source that cannot see what pupils do (a Wayland session without a capture route, a helper
+  // without AT-SPI) is a coverage gap the network manager must see, never a silent hole.
+  nlohmann::json sources = nlohmann::json::array();
+  nlohmann::json gaps = nlohmann::json::array();
+  for (const auto& [name, state] : d.sources) {
+    sources.push_back({{"name", name}, {"state", state}});
+    if (state.rfind("gap", 0) == 0 || state.rfind("unavailable", 0) == 0 || state.rfind("failed", 0) == 0) {
+      gaps.push_back({{"source", name}, {"state", state}});
+    }
+  }
   return {
+      {"sources", sources},
+      {"coverage_gaps", gaps},
       {"id", d.id},
       {"hostname", d.hostname},
       {"last_seen", iso(d.last_seen)},

@@ -56,6 +56,12 @@ class SqliteStore final : public Store {
         outbox_depth INTEGER NOT NULL,
         last_error TEXT NOT NULL,
         peer TEXT NOT NULL);
+      -- Each source's state from the latest heartbeat: what the collector shows as coverage.
+      CREATE TABLE IF NOT EXISTS device_sources(
+        device_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY(device_id, name));
       PRAGMA user_version = 1;
     )sql");
   }
@@ -87,8 +93,30 @@ class SqliteStore final : public Store {
     q.bind(1, hb.device_id()).bind(2, hb.hostname()).bind(3, hb.agent_version()).bind(4, hb.rule_pack_version());
     q.bind(5, to_ms(std::chrono::system_clock::now())).bind(6, static_cast<int64_t>(hb.outbox_depth()));
     q.bind(7, hb.last_error()).bind(8, peer);
-    if (q.step() != SQLITE_DONE) return db_.error("record heartbeat");
-    return {};
+    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r.error();
+    if (q.step() != SQLITE_DONE) {
+      (void)db_.exec("ROLLBACK");
+      return db_.error("record heartbeat");
+    }
+    Statement clear(db_.handle(), "DELETE FROM device_sources WHERE device_id = ?");
+    Statement add(db_.handle(), "INSERT OR REPLACE INTO device_sources(device_id, name, state) VALUES(?,?,?)");
+    if (!clear.ok() || !add.ok()) {
+      (void)db_.exec("ROLLBACK");
+      return db_.error("prepare heartbeat sources");
+    }
+    clear.bind(1, hb.device_id());
+    bool ok = clear.step() == SQLITE_DONE;
+    for (const auto& source : hb.sources()) {
+      if (!ok) break;
+      add.reset();
+      add.bind(1, hb.device_id()).bind(2, source.name()).bind(3, source.state());
+      ok = add.step() == SQLITE_DONE;
+    }
+    if (!ok) {
+      (void)db_.exec("ROLLBACK");
+      return db_.error("record heartbeat sources");
+    }
+    return db_.exec("COMMIT");
   }
 
   Result<void> for_each_capture(const std::function<void(const StoredCapture&)>& visit) override {
@@ -118,6 +146,14 @@ class SqliteStore final : public Store {
                      static_cast<uint64_t>(q.column_int(5)), q.column_text(6), q.column_text(7)});
     }
     if (rc != SQLITE_DONE) return db_.error("list devices");
+    Statement sources(db_.handle(), "SELECT name, state FROM device_sources WHERE device_id = ? ORDER BY name");
+    if (!sources.ok()) return db_.error("prepare device sources");
+    for (auto& d : out) {
+      sources.reset();
+      sources.bind(1, d.id);
+      while ((rc = sources.step()) == SQLITE_ROW) d.sources.emplace_back(sources.column_text(0), sources.column_text(1));
+      if (rc != SQLITE_DONE) return db_.error("list device sources");
+    }
     return out;
   }
 

@@ -33,6 +33,7 @@ struct DeviceRecord {
   uint64_t outbox_depth = 0;
   std::string last_error;
   std::string peer;
+  std::vector<std::pair<std::string, std::string>> sources;  // name, state (latest heartbeat)
 };
 
 class Store {

@@ -1,0 +1,283 @@
+// vigil-session: the per-session helper. Runs as the pupil inside their graphical session (XDG
+// autostart or a systemd user unit), the only Vigil process that touches the keyboard and window
+// APIs. It assembles text units and hands them to vigil-agent over a local socket; it never
+// scans, stores or sends anything elsewhere, and it cannot read the agent's outbox.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "assembly/text_assembler.h"
+#include "session/session_protocol.h"
+#include "vigil/cli.h"
+#include "vigil/platform/desktop_source.h"
+#include "vigil/platform/local_socket.h"
+#include "vigil/platform/shutdown_signal.h"
+#include "vigil/version.h"
+
+namespace {
+
+using namespace vigil;
+using Clock = std::chrono::steady_clock;
+
+// Keys wait this long before they are assembled, so that the AT-SPI focus event for a password
+// field (a D-Bus round trip, a few ms; measured < 50 ms under Xvfb) has arrived before we decide
+// whether the key belongs to one. Adds this much to the key -> collector latency.
+constexpr std::chrono::milliseconds kPasswordSettle{250};
+// How often the idle rule of the assembler is checked while a line is open.
+constexpr std::chrono::milliseconds kTickInterval{100};
+// With nothing queued and no open line the helper only wakes to notice a stop request; rare
+// wake-ups keep an idle session's CPU near zero.
+constexpr std::chrono::milliseconds kIdleWake{1000};
+// Between attempts to reach vigil-agent when it is not running (yet).
+constexpr std::chrono::milliseconds kReconnectDelay{1000};
+// Frames kept while the agent is away; beyond this the oldest go (the helper holds no log).
+constexpr size_t kMaxPendingFrames = 256;
+// Windows whose last title we remember, to hand on each title once rather than at every focus.
+constexpr size_t kMaxRememberedTitles = 256;
+
+class AgentLink {
+ public:
+  AgentLink(std::string path, std::string display) : path_(std::move(path)), display_(std::move(display)) {}
+
+  void set_coverage(std::string state) {
+    coverage_ = std::move(state);
+    send(agent::CoverageMessage{coverage_});
+  }
+
+  // Sends or queues; never blocks the key path for long.
+  void send(const agent::SessionMessage& message) {
+    pending_.push_back(agent::encode_frame(message));
+    if (pending_.size() > kMaxPendingFrames) pending_.pop_front();
+    flush();
+  }
+
+  void flush() {
+    if (!client_) {
+      if (Clock::now() < next_attempt_) return;
+      auto client = platform::connect_local(path_);
+      if (!client) {
+        next_attempt_ = Clock::now() + kReconnectDelay;
+        if (!warned_) spdlog::warn("agent not reachable: {}; retrying", client.error().message);
+        warned_ = true;
+        return;
+      }
+      client_ = std::move(*client);
+      warned_ = false;
+      spdlog::info("connected to the agent at {}", path_);
+      std::string greeting = agent::encode_frame(agent::HelloMessage{agent::kSessionProtocolVersion, display_});
+      if (!coverage_.empty()) greeting += agent::encode_frame(agent::CoverageMessage{coverage_});
+      if (!client_->send(greeting)) {
+        client_.reset();
+        return;
+      }
+    }
+    while (!pending_.empty()) {
+      if (!client_->send(pending_.front())) {
+        spdlog::warn("lost the agent connection; reconnecting");
+        client_.reset();
+        next_attempt_ = Clock::now() + kReconnectDelay;
+        return;
+      }
+      pending_.pop_front();
+    }
+  }
+
+ private:
+  std::string path_;
+  std::string display_;
+  std::string coverage_;
+  std::unique_ptr<platform::LocalSocketClient> client_;
+  std::deque<std::string> pending_;
+  Clock::time_point next_attempt_{};
+  bool warned_ = false;
+};
+
+agent::KeyKind key_kind(platform::KeyAction a) {
+  switch (a) {
+    case platform::KeyAction::kText: return agent::KeyKind::kText;
+    case platform::KeyAction::kBackspace: return agent::KeyKind::kBackspace;
+    case platform::KeyAction::kDelete: return agent::KeyKind::kDelete;
+    case platform::KeyAction::kLeft: return agent::KeyKind::kLeft;
+    case platform::KeyAction::kRight: return agent::KeyKind::kRight;
+    case platform::KeyAction::kHome: return agent::KeyKind::kHome;
+    case platform::KeyAction::kEnd: return agent::KeyKind::kEnd;
+    case platform::KeyAction::kEnter: return agent::KeyKind::kEnter;
+    case platform::KeyAction::kTab: return agent::KeyKind::kTab;
+    case platform::KeyAction::kCursorLost: return agent::KeyKind::kCursorLost;
+    case platform::KeyAction::kIgnored: return agent::KeyKind::kIgnored;
+  }
+  return agent::KeyKind::kIgnored;
+}
+
+std::chrono::system_clock::time_point wall_time(Clock::time_point t) {
+  return std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
+}
+
+int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mutex& stop_mutex, std::condition_variable& stop_cv) {
+  auto desktop = platform::open_desktop_source();
+  AgentLink link(socket_path, desktop ? (*desktop)->kind() : "none");
+  if (!desktop) {
+    // Never silent: the agent's heartbeat carries the gap to the collector.
+    spdlog::error("this session cannot be monitored: {}", desktop.error().message);
+    link.set_coverage("unavailable: " + desktop.error().message);
+    std::unique_lock lock(stop_mutex);
+    while (!stop.load()) {
+      stop_cv.wait_for(lock, kReconnectDelay);
+      link.flush();
+    }
+    return 0;
+  }
+  auto passwords = platform::start_password_detector();
+  if (!passwords) {
+    // Privacy: without AT-SPI a password field looks like any other, so no key is captured.
+    spdlog::error("password fields cannot be recognised ({}); keystrokes are not captured", passwords.error().message);
+    link.set_coverage("unavailable: keystrokes not captured: " + passwords.error().message);
+  } else {
+    link.flush();
+  }
+
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;
+  std::deque<platform::DesktopEvent> queue;
+  std::atomic<bool> desktop_failed{false};
+  std::thread desktop_thread([&] {
+    auto r = (*desktop)->run(
+        [&](const platform::DesktopEvent& ev) {
+          std::lock_guard lock(queue_mutex);
+          queue.push_back(ev);
+          queue_cv.notify_one();
+        },
+        stop);
+    if (!r) {
+      spdlog::error("desktop source ended: {}", r.error().message);
+      desktop_failed = true;
+      queue_cv.notify_one();
+    }
+  });
+
+  agent::TextAssembler assembler([&](agent::TextUnit unit) {
+    // Privacy: unit text goes only to the agent's socket, never to a log or a file.
+    spdlog::debug("unit: line {} stage {} ({} bytes)", unit.line_id, static_cast<int>(unit.stage), unit.text.size());
+    link.send(agent::unit_message(unit, wall_time(unit.observed_at)));
+  });
+  std::map<std::string, std::string> titles_sent;
+  auto hand_on_title = [&](const platform::WindowInfo& w, Clock::time_point at) {
+    if (w.id.empty() || w.title.empty()) return;
+    auto& last = titles_sent[w.id];
+    if (last == w.title) return;
+    if (titles_sent.size() > kMaxRememberedTitles) titles_sent.clear();
+    titles_sent[w.id] = w.title;
+    agent::UnitMessage m;
+    m.stage = "title";
+    m.text = w.title;
+    m.app = w.app;
+    m.app_path = w.app_path;
+    m.title = w.title;
+    m.observed_at = wall_time(at);
+    link.send(m);
+  };
+  bool grabbed = false;
+  bool dropping = false;
+  platform::WindowInfo focused;
+
+  while (!stop.load() && !desktop_failed.load()) {
+    std::deque<platform::DesktopEvent> due;
+    {
+      std::unique_lock lock(queue_mutex);
+      auto wait = assembler.has_open_line() ? kTickInterval : kIdleWake;
+      if (!queue.empty()) {
+        const auto due_in = std::chrono::duration_cast<std::chrono::milliseconds>(queue.front().at + kPasswordSettle - Clock::now());
+        wait = std::clamp(due_in + std::chrono::milliseconds(1), std::chrono::milliseconds(0), wait);
+      }
+      const size_t queued = queue.size();
+      if (wait.count() > 0) {
+        queue_cv.wait_for(lock, wait, [&] { return stop.load() || desktop_failed.load() || queue.size() > queued; });
+      }
+      const auto cutoff = Clock::now() - kPasswordSettle;
+      while (!queue.empty() && queue.front().at <= cutoff) {
+        due.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+    for (auto& ev : due) {
+      using Kind = platform::DesktopEvent::Kind;
+      switch (ev.kind) {
+        case Kind::kFocus:
+          spdlog::debug("focus: window {} of {}", ev.window.id, ev.window.app);
+          focused = ev.window;
+          assembler.focus({ev.window.id, ev.window.app, ev.window.app_path, ev.window.title}, ev.at);
+          hand_on_title(ev.window, ev.at);
+          break;
+        case Kind::kTitle:
+          focused.title = ev.window.title;
+          assembler.retitle(ev.window.title);
+          hand_on_title(ev.window, ev.at);
+          break;
+        case Kind::kGrabStarted:
+          spdlog::debug("another client grabbed the keyboard: keys are dropped until it lets go");
+          grabbed = true;
+          assembler.discard();
+          break;
+        case Kind::kGrabEnded:
+          spdlog::debug("keyboard grab released");
+          grabbed = false;
+          break;
+        case Kind::kKey:
+          // Privacy: nothing typed into a password field, or while another client holds the
+          // keyboard, is assembled; the line it would have joined is dropped too.
+          if (grabbed || !passwords || (*passwords)->password_focused()) {
+            if (!dropping) spdlog::debug("dropping keys ({})", grabbed ? "keyboard grabbed" : "password field");
+            dropping = true;
+            assembler.discard();
+            break;
+          }
+          dropping = false;
+          assembler.key({key_kind(ev.action), ev.text, ev.shortcut}, ev.at);
+          break;
+      }
+    }
+    assembler.tick(Clock::now());
+    link.flush();
+  }
+  stop = true;
+  desktop_thread.join();
+  assembler.flush(Clock::now());
+  link.flush();
+  return desktop_failed.load() ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto shutdown = platform::make_shutdown_signal();  // before any thread starts
+  std::string socket_path;
+  std::string log_level = "info";
+  CLI::App app{"Vigil session helper: assembles what is typed in this desktop session and hands it to vigil-agent."};
+  app.name("vigil-session");
+  app.set_version_flag("--version", std::string("vigil-session ") + kVersion);
+  app.add_option("--agent-socket", socket_path, "vigil-agent's session socket (its --source session:SOCKET)")->required();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-session"));
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  std::atomic<bool> stop{false};
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  shutdown->start([&] {
+    std::lock_guard lock(stop_mutex);
+    stop = true;
+    stop_cv.notify_all();
+  });
+  const int status = run_session(socket_path, stop, stop_mutex, stop_cv);
+  shutdown->stop();
+  return status;
+}

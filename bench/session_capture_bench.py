@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Session capture benchmark: prints figures, never passes or fails.
+
+Starts Xvfb + openbox, vigil-collector, vigil-agent (--source session:SOCKET) and vigil-session on
+loopback, with an xterm as the focused window, then measures:
+  - RSS and CPU (% of one core) of the helper and the service while idle and while xdotool types
+    10 characters/s for the typing period;
+  - key -> collector latency per capture: the collector's received_at minus the capture's
+    observed_at (the helper's receipt of the key that completed the hit; same clock, same host).
+Run it under its own D-Bus session (AT-SPI): scripts/bench does that.
+Usage: session_capture_bench.py BUILD_DIR RULES_DIR [TYPING_SECONDS]
+"""
+import datetime
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+IDLE_SECONDS = 20
+CHARS_PER_SECOND = 10
+# One line per capture: the hit completes at the space after "myself", Enter starts a new line.
+PHRASE = "i want to kill myself ok\n"
+START_TIMEOUT = 30
+
+
+def wait_for(predicate, what, timeout=START_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"bench: {what} did not happen within {timeout} s")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure(procs, seconds, action=None):
+    before = {name: cpu_seconds(p.pid) for name, p in procs.items()}
+    start = time.monotonic()
+    if action:
+        action()
+    remaining = seconds - (time.monotonic() - start)
+    if remaining > 0:
+        time.sleep(remaining)  # a benchmark window, not synchronisation
+    elapsed = time.monotonic() - start
+    return {name: (rss_mb(p.pid), 100 * (cpu_seconds(p.pid) - before[name]) / elapsed) for name, p in procs.items()}
+
+
+def parse_ts(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def main():
+    build, rules = sys.argv[1], sys.argv[2]
+    typing_seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 60
+    tmp = tempfile.mkdtemp(prefix="vigil-bench-")
+    logs = open(os.path.join(tmp, "bench.log"), "w")
+    procs = []
+
+    def start(argv, **kw):
+        p = subprocess.Popen(argv, stdout=logs, stderr=logs, **kw)
+        procs.append(p)
+        return p
+
+    try:
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-noreset", "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
+                                stdout=subprocess.PIPE, stderr=logs)
+        procs.append(xvfb)
+        os.environ["DISPLAY"] = ":" + xvfb.stdout.readline().decode().strip()
+        start(["openbox"])
+        wait_for(lambda: b"window id" in subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+                                                         capture_output=True).stdout, "openbox start")
+        port_file = os.path.join(tmp, "port")
+        start([f"{build}/collector/vigil-collector", "serve", "--listen", "127.0.0.1:0", "--port-file", port_file,
+               "--data-dir", f"{tmp}/collector", "--insecure-loopback"])
+        wait_for(lambda: os.path.exists(port_file) and os.path.getsize(port_file) > 0, "collector start")
+        port = open(port_file).read().strip()
+        sock = f"{tmp}/session.sock"
+        agent = start([f"{build}/agent/vigil-agent", "--collector", f"127.0.0.1:{port}", "--data-dir", f"{tmp}/agent",
+                       "--source", f"session:{sock}", "--rules", rules, "--insecure-loopback"])
+        wait_for(lambda: os.path.exists(sock), "agent socket")
+        helper = start([f"{build}/agent/vigil-session", "--agent-socket", sock])
+        start(["xterm", "-T", "bench", "-e", "cat"])
+        wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "^bench$"], capture_output=True).stdout, "xterm")
+        wid = subprocess.run(["xdotool", "search", "--name", "^bench$"], capture_output=True, text=True).stdout.split()[0]
+        subprocess.run(["xdotool", "windowactivate", "--sync", wid], check=True)
+
+        watched = {"vigil-session (helper)": helper, "vigil-agent (service)": agent}
+        idle = measure(watched, IDLE_SECONDS)
+        text = (PHRASE * (typing_seconds * CHARS_PER_SECOND // len(PHRASE) + 1))[: typing_seconds * CHARS_PER_SECOND]
+        delay_ms = str(1000 // CHARS_PER_SECOND)
+        typing = measure(watched, typing_seconds,
+                         lambda: subprocess.Popen(["xdotool", "type", "--delay", delay_ms, text], stdout=logs, stderr=logs))
+        expected = text.count("myself ")
+        collector_cmd = [f"{build}/collector/vigil-collector", "captures", "--data-dir", f"{tmp}/collector", "--json"]
+        captures = []
+
+        def all_arrived():
+            nonlocal captures
+            out = subprocess.run(collector_cmd, capture_output=True, text=True).stdout
+            captures = [json.loads(line) for line in out.splitlines() if line.strip()]
+            return len([c for c in captures if c["source"] == "keyboard"]) >= expected
+
+        try:
+            wait_for(all_arrived, "delivery of every capture", timeout=60)
+        except SystemExit as e:
+            print(e)
+        latencies = sorted((parse_ts(c["received_at"]) - parse_ts(c["observed_at"])).total_seconds() * 1000
+                           for c in captures if c["source"] == "keyboard")
+
+        print(f"session capture benchmark ({os.cpu_count()} cores; {CHARS_PER_SECOND} chars/s for {typing_seconds} s into xterm)")
+        print(f"{'process':26} {'idle RSS MB':>12} {'idle CPU %':>11} {'typing RSS MB':>14} {'typing CPU %':>13}")
+        for name in watched:
+            print(f"{name:26} {idle[name][0]:12.1f} {idle[name][1]:11.3f} {typing[name][0]:14.1f} {typing[name][1]:13.3f}")
+        if latencies:
+            p50 = statistics.median(latencies)
+            p99 = latencies[min(len(latencies) - 1, int(round(0.99 * (len(latencies) - 1))))]
+            print(f"key -> collector latency over {len(latencies)} captures (expected {expected}): "
+                  f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms")
+        else:
+            print(f"no keyboard captures arrived (expected {expected}); see {tmp}/bench.log")
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        logs.close()
+        if os.environ.get("VIGIL_BENCH_KEEP") is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+#pragma once
+// The session helper's view of the desktop: key presses already turned into text by the
+// session's keymap, and the focused window with its title and application. Keys and focus come
+// from one publisher because they must stay in the order the display server saw them: a key is
+// never attributed to a window that was focused after it.
+//
+// Implementations: X11 (XInput2 raw events + xkbcommon, EWMH) in platform/linux/. Privacy: a
+// publisher reports keyboard grabs by other clients (screen lockers, pinentry, polkit) so the
+// helper drops what is typed while they hold the keyboard.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "vigil/result.h"
+
+namespace vigil::platform {
+
+enum class KeyAction { kText, kBackspace, kDelete, kLeft, kRight, kHome, kEnd, kEnter, kTab, kCursorLost, kIgnored };
+
+struct WindowInfo {
+  std::string id;        // stable while the window exists
+  std::string app;       // process name (from the window's pid), else its WM_CLASS
+  std::string app_path;  // executable, when known
+  std::string title;
+};
+
+struct DesktopEvent {
+  enum class Kind { kKey, kFocus, kTitle, kGrabStarted, kGrabEnded };
+  Kind kind = Kind::kKey;
+  std::chrono::steady_clock::time_point at;
+  KeyAction action = KeyAction::kIgnored;  // kKey
+  std::string text;                        // kKey with kText: UTF-8 the keymap produced
+  bool shortcut = false;                   // kKey: ctrl/alt/super held, so nothing is typed
+  WindowInfo window;                       // kFocus, kTitle
+};
+
+class DesktopSource {
+ public:
+  virtual ~DesktopSource() = default;
+  // "x11"; names the capture route in the helper's hello.
+  virtual std::string kind() const = 0;
+  // Publishes events to `sink` (on the calling thread) until `stop` is set or the display goes
+  // away. Starts with a kFocus for the window focused now.
+  virtual Result<void> run(const std::function<void(const DesktopEvent&)>& sink, const std::atomic<bool>& stop) = 0;
+};
+
+// The session's display server from the environment ($DISPLAY), or why it cannot be watched.
+Result<std::unique_ptr<DesktopSource>> open_desktop_source();
+
+// Tells whether keyboard focus is in a password field (AT-SPI ROLE_PASSWORD_TEXT on Linux).
+// Runs its own thread; password_focused() may be called from any thread.
+class PasswordDetector {
+ public:
+  virtual ~PasswordDetector() = default;
+  virtual bool password_focused() const = 0;
+};
+
+// Fails when the accessibility bus is unreachable: the helper then cannot tell a password field
+// from any other and must not capture keys at all.
+Result<std::unique_ptr<PasswordDetector>> start_password_detector();
+
+}  // namespace vigil::platform
