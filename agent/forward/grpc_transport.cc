@@ -34,6 +34,7 @@ GrpcTransport::GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::C
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectMs);
+  if (!config_.tls_server_name.empty()) args.SetSslTargetNameOverride(config_.tls_server_name);
   channel_ = grpc::CreateCustomChannel(config_.target, std::move(credentials), args);
   stub_ = v1::Ingest::NewStub(channel_);
 }
@@ -65,6 +66,14 @@ SendResult GrpcTransport::send(uint64_t sequence, const std::vector<OutboxEntry>
   auto* body = message.mutable_batch();
   body->set_sequence(sequence);
   for (const auto& entry : batch) {
+    if (entry.sealed) {
+      // Sent as sealed on disk: the agent cannot open it, only the collector can.
+      auto* sealed = body->add_sealed_captures();
+      sealed->set_id(entry.id);
+      sealed->set_severity(static_cast<uint32_t>(entry.severity));
+      sealed->set_sealed(entry.payload);
+      continue;
+    }
     if (!body->add_captures()->ParseFromString(entry.payload)) {
       body->mutable_captures()->RemoveLast();
       SendResult bad;

@@ -7,6 +7,7 @@
 
 #include "events/event_source.h"
 #include "outbox/outbox.h"
+#include "outbox/sealer.h"
 #include "pipeline/capture_builder.h"
 #include "vigil/signatures/matcher.h"
 
@@ -20,7 +21,7 @@ struct PipelineStats {
 class ScanPipeline {
  public:
   ScanPipeline(std::shared_ptr<const signatures::Matcher> matcher, Outbox& outbox, CaptureIdentity identity,
-               std::function<void()> on_capture);
+               std::function<void()> on_capture, Sealer sealer = Sealer());
 
   // Runs `source` until it is exhausted or `stop` becomes true. Resumes from the outbox's saved
   // position; every capture is committed with the position after the event that produced it.
@@ -31,6 +32,11 @@ class ScanPipeline {
   Outbox& outbox_;
   CaptureIdentity identity_;
   std::function<void()> on_capture_;
+  Sealer sealer_;
 };
+
+// When the outbox is full of severity >= 4 captures, a new one keeps only this much context
+// around its hits instead of being dropped.
+inline constexpr size_t kTrimmedContextChars = 40;
 
 }  // namespace vigil::agent

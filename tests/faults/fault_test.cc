@@ -1,0 +1,347 @@
+// The fault-injection suite: real processes, real mutual TLS over loopback, real SQLite. Every
+// case asserts that each capture the agent accepted arrives exactly once, or was evicted by the
+// outbox's policy and reported, and prints its totals.
+#include <doctest/doctest.h>
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "support/process.h"
+#include "support/replay_corpus.h"
+#include "support/tcp_proxy.h"
+#include "support/vigil_harness.h"
+#include "vigil/v1/ingest.grpc.pb.h"
+
+using namespace vigil::test;
+
+namespace {
+
+constexpr std::chrono::seconds kDeliveryTimeout{180};
+constexpr int kAgentKills = 200;
+constexpr int kCollectorRestarts = 5;
+// How long an agent lives before it is killed: from "still starting" to "streaming batches".
+constexpr int kMaxAgentLifeMs = 400;
+
+struct Totals {
+  size_t sent = 0;  // captures the agent accepted (expected from the corpus)
+  size_t lost = 0;
+  size_t duplicated = 0;
+  size_t unexpected = 0;
+};
+
+Totals count(const std::vector<nlohmann::json>& captures, const ReplayCorpus& corpus) {
+  std::map<std::string, int> seen;
+  Totals t;
+  t.sent = corpus.expected.size();
+  for (const auto& c : captures) {
+    const std::string token = token_in(c["text"].get<std::string>());
+    if (!corpus.expected.count(token)) ++t.unexpected;
+    ++seen[token];
+  }
+  for (const auto& [token, category] : corpus.expected) {
+    if (seen[token] == 0) ++t.lost;
+    if (seen[token] > 1) t.duplicated += static_cast<size_t>(seen[token] - 1);
+  }
+  return t;
+}
+
+void report(const std::string& name, const Totals& t, const std::string& extra = "") {
+  std::cout << "[faults] " << name << ": sent " << t.sent << ", lost " << t.lost << ", duplicated " << t.duplicated
+            << ", unexpected " << t.unexpected << (extra.empty() ? "" : ", " + extra) << std::endl;
+}
+
+void check_exactly_once(const Totals& t) {
+  CHECK(t.lost == 0);
+  CHECK(t.duplicated == 0);
+  CHECK(t.unexpected == 0);
+}
+
+void wait_ms(int ms) {
+  // The pause is the fault's timing (how long the victim lives), not synchronisation.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  wait_until([&] { return std::chrono::steady_clock::now() >= until; }, std::chrono::milliseconds(ms + 1000));
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL the agent 200 times while captures stream: every capture arrives exactly once") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  enroll_agent(collector, dir / "agent");
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 40000, 8);
+  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", true);
+  args.insert(args.end(), {"--batch-size", "8"});
+
+  std::mt19937 rng(20261126);
+  int killed_mid_stream = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < kAgentKills; ++i) {
+    ChildProcess agent(args, dir / "agent.log");
+    wait_ms(static_cast<int>(rng() % kMaxAgentLifeMs));
+    if (agent.running()) {
+      ++killed_mid_stream;
+      agent.signal(SIGKILL);
+    }
+    REQUIRE(agent.wait_for(std::chrono::seconds(10)).has_value());
+  }
+  const auto kill_phase = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+  const uint64_t stored_during_kills = collector.stored_count();
+  INFO("stored during the kill phase: " << stored_during_kills);
+  CHECK(killed_mid_stream >= kAgentKills * 9 / 10);
+  CHECK(stored_during_kills > 0);
+  CHECK(stored_during_kills < corpus.expected.size());  // the kills really happened mid-stream
+
+  const RunResult finish = run(args, kDeliveryTimeout);
+  INFO(finish.err);
+  REQUIRE(finish.status == 0);
+  const Totals t = count(collector.captures(), corpus);
+  report("agent SIGKILL x" + std::to_string(killed_mid_stream), t,
+         "kill phase " + std::to_string(kill_phase.count()) + " s, stored before final run " + std::to_string(stored_during_kills));
+  check_exactly_once(t);
+}
+
+TEST_CASE("SIGKILL and restart the collector repeatedly: nothing lost or duplicated, recovery without anyone acting") {
+  TempDir dir;
+  auto collector = std::make_unique<CollectorProcess>(dir / "collector", dir / "collector.log", 0, false);
+  const int port = collector->port();
+  enroll_agent(*collector, dir / "agent");
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 20000, 5);
+  auto args = secure_agent_args(collector->address(), dir / "agent", dir / "events.jsonl", false);
+  args.insert(args.end(), {"--batch-size", "4"});
+  ChildProcess agent(args, dir / "agent.log");
+
+  const size_t total = corpus.expected.size();
+  std::vector<double> recovery_ms;
+  for (int i = 0; i < kCollectorRestarts; ++i) {
+    const uint64_t target = total * static_cast<size_t>(i + 1) / (kCollectorRestarts + 2);
+    REQUIRE(wait_until([&] { return collector->stored_count() >= target; }, kDeliveryTimeout));
+    collector->process().signal(SIGKILL);
+    REQUIRE(collector->process().wait_for(std::chrono::seconds(10)).has_value());
+    const uint64_t at_kill = collector->stored_count();
+    collector = std::make_unique<CollectorProcess>(dir / "collector", dir / "collector.log", port, false);
+    const auto restarted = std::chrono::steady_clock::now();
+    REQUIRE(wait_until([&] { return collector->stored_count() > at_kill; }, kDeliveryTimeout));
+    recovery_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - restarted).count());
+  }
+  REQUIRE(wait_until([&] { return collector->stored_count() >= total && outbox_depth(dir / "agent") == 0; }, kDeliveryTimeout));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+
+  double worst = 0, sum = 0;
+  for (double ms : recovery_ms) {
+    worst = std::max(worst, ms);
+    sum += ms;
+  }
+  const Totals t = count(collector->captures(), corpus);
+  report("collector SIGKILL+restart x" + std::to_string(kCollectorRestarts), t,
+         "recovery after restart: mean " + std::to_string(static_cast<int>(sum / static_cast<double>(recovery_ms.size()))) + " ms, worst " +
+             std::to_string(static_cast<int>(worst)) + " ms");
+  check_exactly_once(t);
+}
+
+TEST_CASE("a proxy that drops, delays, duplicates and cuts connections mid-frame: exactly once once the network heals") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  enroll_agent(collector, dir / "agent");
+  TcpProxy proxy(collector.port());
+  proxy.set_mode(TcpProxy::Mode::kChaos);
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 5000, 5);
+  auto args = secure_agent_args("127.0.0.1:" + std::to_string(proxy.port()), dir / "agent", dir / "events.jsonl", false);
+  args.insert(args.end(), {"--batch-size", "4"});
+  ChildProcess agent(args, dir / "agent.log");
+
+  // Chaos until every kind of fault has hit a connection several times and some captures got through.
+  REQUIRE(wait_until([&] {
+    const auto s = proxy.stats();
+    return s.dropped >= 3 && s.cut >= 3 && s.duplicated >= 3 && s.delayed >= 3 && collector.stored_count() > 0;
+  }, kDeliveryTimeout));
+  const auto s = proxy.stats();
+  const uint64_t during_chaos = collector.stored_count();
+  proxy.set_mode(TcpProxy::Mode::kPass);
+  REQUIRE(wait_until([&] { return outbox_depth(dir / "agent") == 0 && collector.stored_count() >= corpus.expected.size(); }, kDeliveryTimeout));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+  const Totals t = count(collector.captures(), corpus);
+  report("tcp proxy chaos", t,
+         std::to_string(s.connections) + " connections (" + std::to_string(s.dropped) + " dropped, " + std::to_string(s.cut) + " cut mid-frame, " +
+             std::to_string(s.duplicated) + " with duplicated bytes, " + std::to_string(s.delayed) + " delayed), " +
+             std::to_string(during_chaos) + " stored during chaos");
+  check_exactly_once(t);
+}
+
+TEST_CASE("a corrupted outbox is quarantined, the agent starts afresh and reports it") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  const std::string device = enroll_agent(collector, dir / "agent");
+  write_replay_corpus(dir / "first.jsonl", 50, 5);
+  REQUIRE(run(secure_agent_args(collector.address(), dir / "agent", dir / "first.jsonl", true), kDeliveryTimeout).status == 0);
+
+  std::filesystem::remove(dir / "agent" / "outbox.db-wal");
+  std::filesystem::remove(dir / "agent" / "outbox.db-shm");
+  write_file(dir / "agent" / "outbox.db", std::string(16384, '\x5a'));
+
+  const ReplayCorpus second = write_replay_corpus(dir / "second.jsonl", 100, 5);
+  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "second.jsonl", true);
+  args.insert(args.end(), {"--heartbeat-interval", "1"});
+  const RunResult r = run(args, kDeliveryTimeout);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.find("quarantined as outbox.db.corrupt-") != std::string::npos);
+  bool kept = false;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "agent")) {
+    kept = kept || entry.path().filename().string().rfind("outbox.db.corrupt-", 0) == 0;
+  }
+  CHECK(kept);  // moved aside, never deleted
+  const auto devices = collector.devices();
+  REQUIRE(devices.size() == 1);
+  CHECK(devices[0]["coverage"]["outbox_problem"].get<std::string>().find("corrupt") != std::string::npos);
+  CHECK(collector.stored_count() == 10 + second.expected.size());
+}
+
+TEST_CASE("a full outbox evicts by policy and reports it; what it kept arrives exactly once") {
+  TempDir dir;
+  auto collector = std::make_unique<CollectorProcess>(dir / "collector", dir / "collector.log", 0, false);
+  enroll_agent(*collector, dir / "agent");
+  const int port = collector->port();
+  collector.reset();  // SIGKILLed: down while the agent fills its outbox
+
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 2000, 4);  // 500 captures
+  auto args = secure_agent_args("127.0.0.1:" + std::to_string(port), dir / "agent", dir / "events.jsonl", false);
+  args.insert(args.end(), {"--outbox-max-bytes", "65536", "--heartbeat-interval", "1"});
+  ChildProcess agent(args, dir / "agent.log");
+  REQUIRE(wait_until([&] { return read_file(dir / "agent.log").find("source replay") != std::string::npos &&
+                                  read_file(dir / "agent.log").find("finished") != std::string::npos; },
+                     kDeliveryTimeout));
+  CHECK(read_file(dir / "agent.log").find("evicted by policy") != std::string::npos);
+
+  collector = std::make_unique<CollectorProcess>(dir / "collector", dir / "collector.log", port, false);
+  REQUIRE(wait_until([&] { return outbox_depth(dir / "agent") == 0; }, kDeliveryTimeout));
+  nlohmann::json device;
+  REQUIRE(wait_until([&] {
+    device = collector->devices().at(0);
+    return device["coverage"]["evicted_captures"].get<uint64_t>() > 0 && device["outbox_depth"] == 0;
+  }, kDeliveryTimeout));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+
+  // Every capture either arrived once or is among the evicted ones; no severity >= 4 was evicted.
+  const auto captures = collector->captures();
+  std::map<std::string, int> seen;
+  for (const auto& c : captures) ++seen[token_in(c["text"].get<std::string>())];
+  const uint64_t evicted = device["coverage"]["evicted_captures"].get<uint64_t>();
+  Totals t;
+  t.sent = corpus.expected.size();
+  for (const auto& [token, category] : corpus.expected) {
+    if (seen[token] > 1) t.duplicated += static_cast<size_t>(seen[token] - 1);
+    if (seen[token] == 0) {
+      ++t.lost;
+      // Which corpus line the token carries (see replay_corpus.cc): 3 and 5 are the severity 3 ones.
+      const int line = (std::stoi(token.substr(4)) / 4) % 6;
+      CHECK_MESSAGE((line == 3 || line == 5), token << " (severity >= 4) is missing");
+    }
+  }
+  report("full outbox (64 KiB)", t, std::to_string(evicted) + " evicted by policy and reported");
+  CHECK(t.lost == evicted);  // "lost" here is exactly the reported evictions
+  CHECK(evicted > 0);
+  CHECK(t.duplicated == 0);
+}
+
+namespace {
+
+std::shared_ptr<grpc::Channel> device_channel(const std::filesystem::path& agent_dir, int port, bool with_certificate) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = read_file(agent_dir / "identity" / "ca.crt");
+  if (with_certificate) {
+    tls.pem_private_key = read_file(agent_dir / "identity" / "device.key");
+    tls.pem_cert_chain = read_file(agent_dir / "identity" / "device.crt");
+  }
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("vigil-collector");
+  args.SetMaxSendMessageSize(64 * 1024 * 1024);
+  return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port), grpc::SslCredentials(tls), args);
+}
+
+// One message on one stream: the status, and the reply if there was one.
+grpc::Status exchange(const std::shared_ptr<grpc::Channel>& channel, const vigil::v1::AgentMessage& message, vigil::v1::CollectorMessage* reply) {
+  auto stub = vigil::v1::Ingest::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = stub->Stream(&context);
+  stream->Write(message);
+  stream->WritesDone();
+  vigil::v1::CollectorMessage ignored;
+  stream->Read(reply ? reply : &ignored);
+  return stream->Finish();
+}
+
+}  // namespace
+
+TEST_CASE("malformed, oversize and unauthenticated messages are refused with a reason; others are unaffected") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  enroll_agent(collector, dir / "attacker");
+  enroll_agent(collector, dir / "agent");
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 3000, 5);
+  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
+  args.insert(args.end(), {"--batch-size", "4"});
+  ChildProcess agent(args, dir / "agent.log");
+  auto channel = device_channel(dir / "attacker", collector.port(), true);
+
+  SUBCASE("oversize") {
+    vigil::v1::AgentMessage huge;
+    auto* c = huge.mutable_batch()->add_captures();
+    c->set_id(std::string(16, 'x'));
+    c->set_text(std::string(5 * 1024 * 1024, 'a'));
+    const grpc::Status status = exchange(channel, huge, nullptr);
+    CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+    INFO(status.error_message());
+  }
+  SUBCASE("malformed capture and empty message") {
+    vigil::v1::AgentMessage bad;
+    auto* c = bad.mutable_batch()->add_captures();
+    c->set_id("short");
+    vigil::v1::CollectorMessage reply;
+    REQUIRE(exchange(channel, bad, &reply).ok());
+    REQUIRE(reply.batch_ack().rejected_size() == 1);
+    CHECK(reply.batch_ack().rejected(0).reason().find("id") != std::string::npos);
+    const grpc::Status empty = exchange(channel, vigil::v1::AgentMessage(), nullptr);
+    CHECK(empty.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(empty.error_message().find("empty agent message") != std::string::npos);
+  }
+  SUBCASE("no client certificate") {
+    vigil::v1::AgentMessage hb;
+    hb.mutable_heartbeat()->set_device_id("spoofed");
+    const grpc::Status status = exchange(device_channel(dir / "attacker", collector.port(), false), hb, nullptr);
+    CHECK(status.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+    CHECK(status.error_message().find("enroll") != std::string::npos);
+  }
+  SUBCASE("garbage bytes on the port") {
+    for (int i = 0; i < 20; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(collector.port()));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        const std::string junk = "GET / HTTP/1.1\r\n\r\n" + std::string(4096, '\xff');
+        (void)!::write(fd, junk.data(), junk.size());
+      }
+      ::close(fd);
+    }
+  }
+
+  REQUIRE(wait_until([&] { return collector.stored_count() >= corpus.expected.size() && outbox_depth(dir / "agent") == 0; }, kDeliveryTimeout));
+  CHECK(collector.process().running());
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+  const Totals t = count(collector.captures(), corpus);
+  report("bad input alongside a good agent", t);
+  check_exactly_once(t);
+}
