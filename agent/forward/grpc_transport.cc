@@ -7,6 +7,10 @@ namespace {
 // quick to reconnect and let the Forwarder's jittered backoff pace the retries.
 constexpr int kMinReconnectMs = 500;
 constexpr int kMaxReconnectMs = 2000;
+// The synchronous API only makes progress on a connection while some call polls it; a fail-fast
+// RPC on a channel in backoff returns at once and nobody polls, so a TLS handshake (several round
+// trips) could never finish. Waiting this long for the channel drives the connection itself.
+constexpr std::chrono::seconds kConnectWait{5};
 
 std::string describe(const grpc::Status& status) {
   return "grpc " + std::to_string(static_cast<int>(status.error_code())) + ": " + status.error_message();
@@ -40,6 +44,10 @@ GrpcTransport::GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::C
 }
 
 SendResult GrpcTransport::exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply) {
+  if (channel_->GetState(true) != GRPC_CHANNEL_READY) {
+    // Not an error yet: if it does not connect, the call below fails fast with gRPC's reason.
+    (void)channel_->WaitForConnected(std::chrono::system_clock::now() + kConnectWait);
+  }
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + config_.deadline);
   auto stream = stub_->Stream(&context);
