@@ -17,6 +17,7 @@
 #include "vigil/pki.h"
 #include "store/sqlite_store.h"
 #include "vigil/cli.h"
+#include "vigil/platform/resource_limits.h"
 #include "vigil/platform/shutdown_signal.h"
 #include "vigil/version.h"
 
@@ -42,6 +43,11 @@ constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
 // A token nobody used should not stay valid forever; a week covers a deployment window.
 constexpr std::chrono::hours kDefaultTokenLifetime{7 * 24};
 constexpr int64_t kMaxTokenUses = 100000;
+// A connection that has not finished its TLS handshake by then is dropped: thousands of idle or
+// half-open connections must not hold the collector's descriptors (gRPC's default is 120 s).
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+// An established connection with no streams for this long is closed; agents reconnect on demand.
+constexpr std::chrono::minutes kMaxConnectionIdle{5};
 
 int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   if (o.listen.rfind(':') == std::string::npos) {
@@ -63,6 +69,7 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     spdlog::critical("store: {}", store.error().message);
     return 1;
   }
+  if (const uint64_t files = platform::raise_open_file_limit(); files > 0) spdlog::info("open-file limit {}", files);
   // The CA and the sealing key pair are created on first start and kept under --data-dir/pki.
   auto pki = load_or_create_pki(o.data_dir);
   if (!pki) {
@@ -86,6 +93,10 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     builder.RegisterService(&enrollment);
   }
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(kHandshakeTimeout).count()));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxConnectionIdle).count()));
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -379,5 +380,57 @@ TEST_CASE("malformed, oversize and unauthenticated messages are refused with a r
   CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
   const Totals t = count(collector.captures(), corpus);
   report("bad input alongside a good agent", t);
+  check_exactly_once(t);
+}
+
+TEST_CASE("thousands of idle connections do not starve an enrolled agent, and are dropped after the handshake timeout") {
+  constexpr int kIdleConnections = 2000;
+  // The test itself needs the descriptors for its side of the connections.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+  REQUIRE(limit.rlim_cur > kIdleConnections + 200);
+
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  enroll_agent(collector, dir / "agent");
+  std::vector<int> idle;
+  for (int i = 0; i < kIdleConnections; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(collector.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      break;
+    }
+    idle.push_back(fd);  // connected, never says a word
+  }
+  CHECK(idle.size() == static_cast<size_t>(kIdleConnections));
+
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 500, 5);
+  const auto started = std::chrono::steady_clock::now();
+  const RunResult r = run(secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", true), kDeliveryTimeout);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(collector.process().running());
+
+  // The collector gives up on connections that never handshake (kHandshakeTimeout, 10 s).
+  size_t closed_by_collector = 0;
+  REQUIRE(wait_until([&] {
+    closed_by_collector = 0;
+    for (int fd : idle) {
+      char byte;
+      if (::recv(fd, &byte, 1, MSG_DONTWAIT) == 0) ++closed_by_collector;
+    }
+    return closed_by_collector == idle.size();
+  }, std::chrono::seconds(60)));
+  for (int fd : idle) ::close(fd);
+  const Totals t = count(collector.captures(), corpus);
+  report(std::to_string(idle.size()) + " idle connections", t,
+         "agent delivered in " + std::to_string(took.count()) + " ms alongside them; all idle ones closed by the collector");
   check_exactly_once(t);
 }
