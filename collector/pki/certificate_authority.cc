@@ -27,6 +27,11 @@ constexpr long kServerValidDays = 10 * 365;
 constexpr long kDeviceValidDays = 2 * 365;
 constexpr int kSerialBytes = 16;
 constexpr auto kSecondsPerDay = 24L * 60 * 60;
+// School PCs often have wrong clocks (a flat CMOS battery, a VM restored from an old snapshot).
+// A certificate the agent checks must not look "not yet valid" to a slow clock, or the PC would
+// silently stop delivering: validity starts this long before issue. Trust comes from the pinned
+// CA, not from the dates.
+constexpr long kBackdateDays = 5 * 365;
 
 template <class T, void (*F)(T*)>
 struct Deleter {
@@ -86,7 +91,7 @@ Result<std::string> make_certificate(EVP_PKEY* subject_key, const std::string& c
   BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);  // tolerate an hour of clock skew
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kBackdateDays * kSecondsPerDay);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), days * kSecondsPerDay);
   X509_set_pubkey(cert.get(), subject_key);
   X509_NAME* name = X509_get_subject_name(cert.get());

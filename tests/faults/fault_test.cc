@@ -12,6 +12,7 @@
 
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -433,4 +434,76 @@ TEST_CASE("thousands of idle connections do not starve an enrolled agent, and ar
   report(std::to_string(idle.size()) + " idle connections", t,
          "agent delivered in " + std::to_string(took.count()) + " ms alongside them; all idle ones closed by the collector");
   check_exactly_once(t);
+}
+
+namespace {
+
+std::string faketime_library() {
+  for (const char* path : {"/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+                           "/usr/lib/faketime/libfaketimeMT.so.1"}) {
+    if (std::filesystem::exists(path)) return path;
+  }
+  return {};
+}
+
+// Sets environment variables for children started in its lifetime, then restores them.
+class ScopedEnv {
+ public:
+  void set(const std::string& name, const std::string& value) {
+    const char* old = std::getenv(name.c_str());
+    saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+      if (it->second) ::setenv(it->first.c_str(), it->second->c_str(), 1);
+      else ::unsetenv(it->first.c_str());
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+}  // namespace
+
+TEST_CASE("the agent's wall clock jumps 30 days back and then 400 days forward while captures stream: exactly once") {
+  const std::string faketime = faketime_library();
+  REQUIRE_MESSAGE(!faketime.empty(), "libfaketime is missing (scripts/bootstrap installs the faketime package)");
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  enroll_agent(collector, dir / "agent");
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 6000, 5);
+  write_file(dir / "clock", "+0\n");
+  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
+  args.insert(args.end(), {"--batch-size", "2"});
+  std::unique_ptr<ChildProcess> agent;
+  {
+    // Only the wall clock jumps, as on a real PC (NTP, a dead CMOS battery); monotonic time never does.
+    ScopedEnv env;
+    env.set("LD_PRELOAD", faketime);
+    env.set("FAKETIME_TIMESTAMP_FILE", (dir / "clock").string());
+    env.set("FAKETIME_NO_CACHE", "1");
+    env.set("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    // The preloaded library comes before the sanitizer runtime; that is intended here.
+    env.set("ASAN_OPTIONS", std::string(asan ? asan : "") + ":verify_asan_link_order=0:detect_leaks=0");
+    agent = std::make_unique<ChildProcess>(args, dir / "agent.log");
+  }
+  const size_t total = corpus.expected.size();
+  REQUIRE(wait_until([&] { return collector.stored_count() >= total / 4; }, kDeliveryTimeout));
+  write_file(dir / "clock", "-30d\n");
+  const uint64_t at_back = collector.stored_count();
+  REQUIRE(wait_until([&] { return collector.stored_count() >= at_back + total / 4; }, kDeliveryTimeout));
+  write_file(dir / "clock", "+400d\n");
+  const uint64_t at_forward = collector.stored_count();
+  INFO(read_file(dir / "agent.log").substr(0, 4000));
+  REQUIRE(wait_until([&] { return collector.stored_count() >= total && outbox_depth(dir / "agent") == 0; }, kDeliveryTimeout));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait_for(std::chrono::seconds(10)) == 0);
+  const Totals t = count(collector.captures(), corpus);
+  report("agent clock -30 d then +400 d", t,
+         std::to_string(at_back) + " stored before the jump back, " + std::to_string(at_forward) + " before the jump forward");
+  check_exactly_once(t);
+  CHECK(at_forward < total);  // the jumps happened while captures were still streaming
 }
