@@ -9,6 +9,8 @@
 
 #include "app/agent_options.h"
 #include "app/agent_runner.h"
+#include "enroll/device_identity.h"
+#include "vigil/platform/system_info.h"
 #include "vigil/cli.h"
 #include "vigil/platform/shutdown_signal.h"
 #include "vigil/signatures/rule_pack.h"
@@ -22,9 +24,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Vigil agent: scans what is typed on this PC for safeguarding risks and forwards hits to the collector."};
   app.name("vigil-agent");
   app.set_version_flag("--version", std::string("vigil-agent ") + vigil::kVersion);
-  app.add_option("--collector", options.collector, "collector address, HOST:PORT")->required();
-  app.add_option("--data-dir", options.data_dir, "directory for the outbox and device identity")->required();
-  app.add_option("--source", options.sources, "event source; repeatable: replay:FILE (JSON Lines), session:SOCKET (listen for vigil-session helpers)")->required();
+  // Required unless a subcommand runs; checked below, since CLI11 would demand them for `enroll` too.
+  app.add_option("--collector", options.collector, "collector address, HOST:PORT (required)");
+  app.add_option("--data-dir", options.data_dir, "directory for the outbox and device identity (required)");
+  app.add_option("--source", options.sources, "event source; repeatable: replay:FILE (JSON Lines), session:SOCKET (listen for vigil-session helpers) (required)");
   app.add_option("--rules", options.rules_dir, "rule pack directory")->capture_default_str();
   app.add_flag("--once", options.once, "exit 0 once every source has ended and every capture is acknowledged");
   int64_t timeout_s = options.timeout.count();
@@ -42,7 +45,41 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--outbox-max-bytes", options.outbox_max_bytes, "outbox bound; beyond it the lowest severity, oldest captures are evicted")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40));
+
+  std::string enroll_collector, enroll_token, enroll_data_dir;
+  auto* enroll_cmd = app.add_subcommand("enroll", "enroll this device with a collector using a token from `vigil-collector enroll-token create`");
+  enroll_cmd->add_option("--collector", enroll_collector, "collector address, HOST:PORT")->required();
+  enroll_cmd->add_option("--token", enroll_token, "the enrollment token")->required();
+  enroll_cmd->add_option("--data-dir", enroll_data_dir, "the agent's data directory")->required();
   if (auto exit_code = vigil::parse_command_line(app, argc, argv)) return *exit_code;
+
+  if (enroll_cmd->parsed()) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-agent"));
+    if (sodium_init() < 0) return 1;
+    if (enroll_collector.rfind(':') == std::string::npos) return vigil::usage_error(app, "--collector must be HOST:PORT, not \"" + enroll_collector + "\"");
+    if (auto existing = vigil::agent::load_identity(enroll_data_dir); existing && *existing) {
+      std::cerr << "vigil-agent: already enrolled as device " << (*existing)->device_id << " (" << enroll_data_dir << "/identity)\n";
+      return 1;
+    }
+    auto identity = vigil::agent::enroll(enroll_collector, enroll_token, vigil::platform::system_info().hostname());
+    if (!identity) {
+      std::cerr << "vigil-agent: enrollment failed: " << identity.error().message << "\n";
+      return identity.error().code == vigil::ErrorCode::kInvalidArgument ? vigil::kExitUsage : 1;
+    }
+    if (auto r = vigil::agent::save_identity(enroll_data_dir, *identity); !r) {
+      std::cerr << "vigil-agent: " << r.error().message << "\n";
+      return 1;
+    }
+    std::cout << identity->device_id << std::endl;
+    std::cerr << "vigil-agent: enrolled as device " << identity->device_id << "; from now on only mutual TLS to " << enroll_collector << "\n";
+    return 0;
+  }
+  if (options.collector.empty()) return vigil::usage_error(app, "--collector is required");
+  if (options.data_dir.empty()) return vigil::usage_error(app, "--data-dir is required");
+  if (options.sources.empty()) return vigil::usage_error(app, "--source is required");
   options.timeout = std::chrono::seconds(timeout_s);
   options.heartbeat_interval = std::chrono::seconds(heartbeat_s);
   options.backoff_initial = std::chrono::milliseconds(backoff_initial_ms);

@@ -2,6 +2,7 @@
 // Every vigil-agent option in one table-like struct, with its default.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct AgentOptions {
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{5 * 60 * 1000};
   std::string log_level = "info";
+  uint64_t outbox_max_bytes = 64ull * 1024 * 1024;  // DESIGN: bounded outbox; lowest severity evicted first
 };
 
 }  // namespace vigil::agent

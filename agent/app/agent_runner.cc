@@ -9,12 +9,15 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "enroll/device_identity.h"
 #include "events/replay_source.h"
 #include "events/session_source.h"
 #include "forward/forwarder.h"
 #include "forward/grpc_transport.h"
 #include "outbox/outbox.h"
+#include "outbox/sealer.h"
 #include "pipeline/scan_pipeline.h"
+#include "vigil/pki.h"
 #include "vigil/platform/system_info.h"
 #include "vigil/signatures/matcher.h"
 #include "vigil/uuid.h"
@@ -42,6 +45,30 @@ Result<std::unique_ptr<EventSource>> make_source(const SourceSpec& spec, const s
   auto session = SessionSource::open(spec.target, stop);
   if (!session) return session.error();
   return std::unique_ptr<EventSource>(std::move(*session));
+}
+
+// A damaged outbox must not stop monitoring: it is moved aside (kept for inspection, never
+// deleted), a fresh one is started, and the problem is reported in every heartbeat.
+Result<std::unique_ptr<Outbox>> open_outbox(const std::filesystem::path& file, uint64_t max_bytes) {
+  auto outbox = Outbox::open(file, max_bytes);
+  if (outbox || outbox.error().code != ErrorCode::kCorrupt) return outbox;
+  const std::string reason = outbox.error().message;
+  const auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch()).count());
+  const std::filesystem::path quarantined = file.string() + ".corrupt-" + stamp;
+  std::error_code ec;
+  std::filesystem::rename(file, quarantined, ec);
+  if (ec) return make_error(ErrorCode::kIo, file.string() + " is corrupt and cannot be moved aside: " + ec.message());
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::filesystem::rename(file.string() + suffix, quarantined.string() + suffix, ec);  // may not exist
+  }
+  const std::string problem = "outbox was corrupt (" + reason + "); quarantined as " + quarantined.filename().string() +
+                              ", started afresh";
+  spdlog::error("{}", problem);
+  auto fresh = Outbox::open(file, max_bytes);
+  if (!fresh) return fresh;
+  if (auto r = (*fresh)->set_meta("outbox_problem", problem); !r) return r.error();
+  return fresh;
 }
 
 }  // namespace
@@ -97,10 +124,34 @@ int AgentRunner::run() {
     spdlog::critical("data dir {}: {}", o.data_dir, ec.message());
     return 1;
   }
-  auto outbox = Outbox::open(std::filesystem::path(o.data_dir) / "outbox.db");
+  auto identity = load_identity(o.data_dir);
+  if (!identity) {
+    spdlog::critical("device identity: {}", identity.error().message);
+    return 1;
+  }
+  if (!*identity && !o.insecure_loopback) {
+    spdlog::critical("this device is not enrolled: run `vigil-agent enroll --collector HOST:PORT --token TOKEN --data-dir {}` "
+                     "first (or --insecure-loopback for development)",
+                     o.data_dir);
+    return 1;
+  }
+  auto outbox = open_outbox(std::filesystem::path(o.data_dir) / "outbox.db", o.outbox_max_bytes);
   if (!outbox) {
     spdlog::critical("outbox: {}", outbox.error().message);
     return 1;
+  }
+  if (*identity) {
+    // The certificate names the device; the outbox copy only labels captures the same way.
+    if (auto r = (*outbox)->set_meta("device_id", (*identity)->device_id); !r) {
+      spdlog::critical("outbox: {}", r.error().message);
+      return 1;
+    }
+  }
+  Sealer sealer;
+  if (*identity) {
+    sealer = Sealer((*identity)->seal_public_key);
+  } else {
+    spdlog::warn("development mode: not enrolled, so captures are stored UNSEALED in the outbox");
   }
   auto device = device_id(**outbox);
   if (!device) {
@@ -131,8 +182,21 @@ int AgentRunner::run() {
     sources.push_back(std::move(*source));
   }
 
-  // Plaintext until enrollment and mutual TLS land; --insecure-loopback already restricts it to loopback.
-  GrpcTransport transport({o.collector, std::chrono::seconds(30)}, grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  GrpcTransportConfig transport_config{o.collector, std::chrono::seconds(30), ""};
+  if (o.insecure_loopback) {
+    credentials = grpc::InsecureChannelCredentials();  // validate() restricted this to loopback
+  } else {
+    // Mutual TLS: the pinned collector CA is the only trust root, and the device certificate is
+    // what the collector checks (and can revoke) on every message.
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = (*identity)->ca_certificate_pem;
+    tls.pem_private_key = (*identity)->key_pem;
+    tls.pem_cert_chain = (*identity)->certificate_pem;
+    credentials = grpc::SslCredentials(tls);
+    transport_config.tls_server_name = std::string(pki::kCollectorServerName);
+  }
+  GrpcTransport transport(transport_config, credentials);
   const std::string hostname = platform::system_info().hostname();
   std::mutex status_mutex;
   std::vector<std::string> source_states(sources.size(), "active");
@@ -144,7 +208,14 @@ int AgentRunner::run() {
     hb.set_agent_version(kVersion);
     hb.set_rule_pack_version(pack_version);
     *hb.mutable_sent_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    if (auto depth = (*outbox)->depth()) hb.set_outbox_depth(*depth);
+    hb.set_heartbeat_interval_s(static_cast<uint32_t>(o.heartbeat_interval.count()));
+    if (auto st = (*outbox)->stats()) {
+      hb.set_outbox_depth(st->depth);
+      hb.set_outbox_bytes(st->bytes);
+      hb.set_evicted_captures(st->evicted);
+      hb.set_trimmed_captures(st->trimmed);
+    }
+    if (auto problem = (*outbox)->meta("outbox_problem"); problem && *problem) hb.set_outbox_problem(**problem);
     if (forwarder_ptr) hb.set_last_error(forwarder_ptr->last_error());
     std::lock_guard lock(status_mutex);
     for (size_t i = 0; i < sources.size(); ++i) {
@@ -163,12 +234,12 @@ int AgentRunner::run() {
   forwarder_ptr = &forwarder;
   std::thread forward_thread([&] { forwarder.run(stop_); });
 
-  const CaptureIdentity identity{*device, kVersion, pack_version, kDefaultContextChars};
+  const CaptureIdentity capture_identity{*device, kVersion, pack_version, kDefaultContextChars};
   std::atomic<int> source_failures{0};
   std::vector<std::thread> source_threads;
   for (size_t i = 0; i < sources.size(); ++i) {
     source_threads.emplace_back([&, i] {
-      ScanPipeline pipeline(*matcher, **outbox, identity, [&] { forwarder.notify(); });
+      ScanPipeline pipeline(*matcher, **outbox, capture_identity, [&] { forwarder.notify(); }, sealer);
       auto stats = pipeline.run(*sources[i], stop_);
       std::lock_guard lock(status_mutex);
       if (!stats) {

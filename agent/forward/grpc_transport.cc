@@ -7,6 +7,10 @@ namespace {
 // quick to reconnect and let the Forwarder's jittered backoff pace the retries.
 constexpr int kMinReconnectMs = 500;
 constexpr int kMaxReconnectMs = 2000;
+// The synchronous API only makes progress on a connection while some call polls it; a fail-fast
+// RPC on a channel in backoff returns at once and nobody polls, so a TLS handshake (several round
+// trips) could never finish. Waiting this long for the channel drives the connection itself.
+constexpr std::chrono::seconds kConnectWait{5};
 
 std::string describe(const grpc::Status& status) {
   return "grpc " + std::to_string(static_cast<int>(status.error_code())) + ": " + status.error_message();
@@ -34,11 +38,16 @@ GrpcTransport::GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::C
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectMs);
+  if (!config_.tls_server_name.empty()) args.SetSslTargetNameOverride(config_.tls_server_name);
   channel_ = grpc::CreateCustomChannel(config_.target, std::move(credentials), args);
   stub_ = v1::Ingest::NewStub(channel_);
 }
 
 SendResult GrpcTransport::exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply) {
+  if (channel_->GetState(true) != GRPC_CHANNEL_READY) {
+    // Not an error yet: if it does not connect, the call below fails fast with gRPC's reason.
+    (void)channel_->WaitForConnected(std::chrono::system_clock::now() + kConnectWait);
+  }
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + config_.deadline);
   auto stream = stub_->Stream(&context);
@@ -65,6 +74,14 @@ SendResult GrpcTransport::send(uint64_t sequence, const std::vector<OutboxEntry>
   auto* body = message.mutable_batch();
   body->set_sequence(sequence);
   for (const auto& entry : batch) {
+    if (entry.sealed) {
+      // Sent as sealed on disk: the agent cannot open it, only the collector can.
+      auto* sealed = body->add_sealed_captures();
+      sealed->set_id(entry.id);
+      sealed->set_severity(static_cast<uint32_t>(entry.severity));
+      sealed->set_sealed(entry.payload);
+      continue;
+    }
     if (!body->add_captures()->ParseFromString(entry.payload)) {
       body->mutable_captures()->RemoveLast();
       SendResult bad;

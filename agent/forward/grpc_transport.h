@@ -17,6 +17,7 @@ namespace vigil::agent {
 struct GrpcTransportConfig {
   std::string target;  // host:port
   std::chrono::milliseconds deadline{30 * 1000};
+  std::string tls_server_name;  // with TLS: the name the collector's certificate must carry
 };
 
 class GrpcTransport final : public Transport {

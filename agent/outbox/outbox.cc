@@ -1,11 +1,15 @@
 #include "outbox/outbox.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
+
+#include "vigil/uuid.h"
 
 namespace vigil::agent {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -33,12 +37,21 @@ class Transaction {
 
 }  // namespace
 
-Result<std::unique_ptr<Outbox>> Outbox::open(const std::filesystem::path& file) {
+Result<std::unique_ptr<Outbox>> Outbox::open(const std::filesystem::path& file, uint64_t max_bytes) {
   auto db = SqliteDb::open(file.string());
   if (!db) return db.error();
-  std::unique_ptr<Outbox> outbox(new Outbox(std::move(*db)));
+  std::unique_ptr<Outbox> outbox(new Outbox(std::move(*db), max_bytes));
   if (auto r = outbox->migrate(); !r) return r.error();
+  auto bytes = outbox->scalar("SELECT coalesce(sum(length(payload)), 0) FROM outbox");
+  if (!bytes) return bytes.error();
+  outbox->bytes_ = *bytes;
   return outbox;
+}
+
+Result<uint64_t> Outbox::scalar(const char* sql) {
+  Statement q(db_.handle(), sql);
+  if (!q.ok() || q.step() != SQLITE_ROW) return db_.error(sql);
+  return static_cast<uint64_t>(q.column_int(0));
 }
 
 Result<void> Outbox::migrate() {
@@ -48,25 +61,101 @@ Result<void> Outbox::migrate() {
   if (!version.ok() || version.step() != SQLITE_ROW) return db_.error("reading schema version");
   const int64_t current = version.column_int(0);
   if (current > kSchemaVersion) {
-    return make_error(ErrorCode::kCorrupt, db_.path() + ": outbox schema " + std::to_string(current) + " is newer than this agent");
+    return make_error(ErrorCode::kInvalidArgument, db_.path() + ": outbox schema " + std::to_string(current) + " is newer than this agent");
   }
-  return db_.exec(R"sql(
-    CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS outbox(
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      id BLOB NOT NULL UNIQUE,
-      severity INTEGER NOT NULL,
-      created_at INTEGER NOT NULL,
-      payload BLOB NOT NULL);
-    CREATE INDEX IF NOT EXISTS outbox_queue ON outbox((severity >= 5) DESC, seq);
-    CREATE TABLE IF NOT EXISTS source_position(source TEXT PRIMARY KEY, position TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS quarantine(
-      id BLOB PRIMARY KEY,
-      reason TEXT NOT NULL,
-      quarantined_at INTEGER NOT NULL,
-      payload BLOB NOT NULL);
-    PRAGMA user_version = 1;
-  )sql");
+  if (current == kSchemaVersion) return {};
+  Transaction tx(db_);
+  if (!tx.begun()) return db_.error("begin migration");
+  if (current < 1) {
+    auto r = db_.exec(R"sql(
+      CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id BLOB NOT NULL UNIQUE,
+        severity INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        payload BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS outbox_queue ON outbox((severity >= 5) DESC, seq);
+      CREATE TABLE IF NOT EXISTS source_position(source TEXT PRIMARY KEY, position TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS quarantine(
+        id BLOB PRIMARY KEY,
+        reason TEXT NOT NULL,
+        quarantined_at INTEGER NOT NULL,
+        payload BLOB NOT NULL);
+    )sql");
+    if (!r) return r;
+  }
+  // Version 2: sealed payloads, the byte bound and its eviction record. Version 1 rows are kept
+  // and marked unsealed (version 1 agents could not seal); they are sent as they are.
+  if (auto r = db_.exec(R"sql(
+      ALTER TABLE outbox ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE quarantine ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX outbox_eviction ON outbox(severity, seq) WHERE severity < 4;
+      CREATE TABLE evicted(
+        id BLOB PRIMARY KEY,
+        severity INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        evicted_at INTEGER NOT NULL);
+      PRAGMA user_version = 2;
+    )sql");
+      !r) {
+    return r;
+  }
+  return tx.commit();
+}
+
+Result<void> Outbox::evict_for(uint64_t needed, const OutboxEntry* incoming, bool& evict_incoming) {
+  evict_incoming = false;
+  Statement victim(db_.handle(), "SELECT seq, id, severity, created_at, length(payload) FROM outbox WHERE severity < ? ORDER BY severity, seq LIMIT 1");
+  Statement del(db_.handle(), "DELETE FROM outbox WHERE seq = ?");
+  Statement record(db_.handle(), "INSERT OR REPLACE INTO evicted(id, severity, created_at, evicted_at) VALUES(?,?,?,?)");
+  if (!victim.ok() || !del.ok() || !record.ok()) return db_.error("prepare eviction");
+  const int64_t now = now_ms();
+  uint64_t evicted = 0;
+  while (bytes_ + needed > max_bytes_) {
+    victim.reset();
+    victim.bind(1, kNeverEvictSeverity);
+    const int rc = victim.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.error("find eviction victim");
+    // The incoming capture is the newest, so it goes first only if its severity is lower.
+    const bool incoming_lowest = incoming && incoming->severity < kNeverEvictSeverity &&
+                                 (rc == SQLITE_DONE || incoming->severity < victim.column_int(2));
+    if (incoming_lowest) {
+      record.reset();
+      record.bind_blob(1, incoming->id).bind(2, incoming->severity).bind(3, now).bind(4, now);
+      if (record.step() != SQLITE_DONE) return db_.error("record eviction");
+      evict_incoming = true;
+      ++evicted;
+      spdlog::warn("outbox full ({} of {} bytes): new capture {} (severity {}) evicted by policy", bytes_, max_bytes_,
+                   uuid_to_string(incoming->id), incoming->severity);
+      break;
+    }
+    if (rc == SQLITE_DONE) break;  // only severity >= 4 left: they are kept over the bound
+    const int64_t seq = victim.column_int(0);
+    const std::string id = victim.column_blob(1);
+    const int64_t severity = victim.column_int(2);
+    const int64_t created = victim.column_int(3);
+    const uint64_t size = static_cast<uint64_t>(victim.column_int(4));
+    victim.reset();
+    del.reset();
+    del.bind(1, seq);
+    if (del.step() != SQLITE_DONE) return db_.error("evict capture");
+    record.reset();
+    record.bind_blob(1, id).bind(2, severity).bind(3, created).bind(4, now);
+    if (record.step() != SQLITE_DONE) return db_.error("record eviction");
+    bytes_ -= std::min(bytes_, size);
+    ++evicted;
+    spdlog::warn("outbox full ({} of {} bytes): evicted capture {} (severity {}) by policy", bytes_, max_bytes_, uuid_to_string(id), severity);
+  }
+  if (evicted == 0) return {};
+  Statement count(db_.handle(), "INSERT INTO meta(key, value) VALUES('evicted_total', ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value");
+  Statement prune(db_.handle(), "DELETE FROM evicted WHERE rowid NOT IN (SELECT rowid FROM evicted ORDER BY evicted_at DESC LIMIT ?)");
+  if (!count.ok() || !prune.ok()) return db_.error("prepare eviction count");
+  count.bind(1, static_cast<int64_t>(evicted));
+  prune.bind(1, kMaxEvictionRecords);
+  if (count.step() != SQLITE_DONE || prune.step() != SQLITE_DONE) return db_.error("count evictions");
+  return {};
 }
 
 Result<void> Outbox::append(const std::vector<OutboxEntry>& captures, const std::string& source,
@@ -74,23 +163,89 @@ Result<void> Outbox::append(const std::vector<OutboxEntry>& captures, const std:
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   if (!tx.begun()) return db_.error("begin");
-  Statement insert(db_.handle(), "INSERT OR IGNORE INTO outbox(id, severity, created_at, payload) VALUES(?,?,?,?)");
+  const uint64_t bytes_before = bytes_;
+  Statement insert(db_.handle(), "INSERT OR IGNORE INTO outbox(id, severity, created_at, payload, sealed) VALUES(?,?,?,?,?)");
   if (!insert.ok()) return db_.error("prepare insert");
   const int64_t now = now_ms();
+  uint64_t trimmed = 0;
   for (const auto& c : captures) {
-    insert.bind_blob(1, c.id).bind(2, c.severity).bind(3, now).bind_blob(4, c.payload);
-    if (insert.step() != SQLITE_DONE) return db_.error("insert capture");
+    bool evict_incoming = false;
+    if (auto r = evict_for(c.payload.size(), &c, evict_incoming); !r) {
+      bytes_ = bytes_before;
+      return r;
+    }
+    if (evict_incoming) continue;
+    insert.bind_blob(1, c.id).bind(2, c.severity).bind(3, now).bind_blob(4, c.payload).bind(5, c.sealed ? 1 : 0);
+    if (insert.step() != SQLITE_DONE) {
+      bytes_ = bytes_before;
+      return db_.error("insert capture");
+    }
     insert.reset();
+    if (sqlite3_changes(db_.handle()) > 0) bytes_ += c.payload.size();
+    if (c.trimmed) ++trimmed;
+  }
+  if (trimmed > 0) {
+    Statement count(db_.handle(), "INSERT INTO meta(key, value) VALUES('trimmed_total', ?) "
+                                  "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value");
+    if (!count.ok()) return db_.error("prepare trim count");
+    count.bind(1, static_cast<int64_t>(trimmed));
+    if (count.step() != SQLITE_DONE) {
+      bytes_ = bytes_before;
+      return db_.error("count trimmed");
+    }
   }
   if (position) {
     Statement save(db_.handle(), "INSERT INTO source_position(source, position) VALUES(?,?) "
                                  "ON CONFLICT(source) DO UPDATE SET position = excluded.position");
     if (!save.ok()) return db_.error("prepare position");
     save.bind(1, source).bind(2, *position);
-    if (save.step() != SQLITE_DONE) return db_.error("save position");
+    if (save.step() != SQLITE_DONE) {
+      bytes_ = bytes_before;
+      return db_.error("save position");
+    }
   }
-  if (auto r = tx.commit(); !r) return r;
+  if (auto r = tx.commit(); !r) {
+    bytes_ = bytes_before;
+    return r;
+  }
   return {};
+}
+
+Result<bool> Outbox::room_for(uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  Statement q(db_.handle(), "SELECT coalesce(sum(length(payload)), 0) FROM outbox WHERE severity < ?");
+  if (!q.ok()) return db_.error("prepare room");
+  q.bind(1, kNeverEvictSeverity);
+  if (q.step() != SQLITE_ROW) return db_.error("measure outbox");
+  const uint64_t evictable = static_cast<uint64_t>(q.column_int(0));
+  return bytes_ - std::min(bytes_, evictable) + bytes <= max_bytes_;
+}
+
+Result<OutboxStats> Outbox::stats() {
+  std::lock_guard lock(mutex_);
+  OutboxStats st;
+  auto depth = scalar("SELECT count(*) FROM outbox");
+  auto evicted = scalar("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'evicted_total'), 0)");
+  auto trimmed = scalar("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'trimmed_total'), 0)");
+  if (!depth) return depth.error();
+  if (!evicted) return evicted.error();
+  if (!trimmed) return trimmed.error();
+  st.depth = *depth;
+  st.bytes = bytes_;
+  st.evicted = *evicted;
+  st.trimmed = *trimmed;
+  return st;
+}
+
+Result<std::vector<std::string>> Outbox::evicted_ids() {
+  std::lock_guard lock(mutex_);
+  Statement q(db_.handle(), "SELECT id FROM evicted ORDER BY evicted_at, rowid");
+  if (!q.ok()) return db_.error("prepare evicted");
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.column_blob(0));
+  if (rc != SQLITE_DONE) return db_.error("read evicted");
+  return out;
 }
 
 Result<std::optional<std::string>> Outbox::position(const std::string& source) {
@@ -106,14 +261,14 @@ Result<std::optional<std::string>> Outbox::position(const std::string& source) {
 
 Result<std::vector<OutboxEntry>> Outbox::next_batch(size_t max_count, size_t max_bytes) {
   std::lock_guard lock(mutex_);
-  Statement q(db_.handle(), "SELECT id, severity, payload FROM outbox ORDER BY (severity >= 5) DESC, seq LIMIT ?");
+  Statement q(db_.handle(), "SELECT id, severity, payload, sealed FROM outbox ORDER BY (severity >= 5) DESC, seq LIMIT ?");
   if (!q.ok()) return db_.error("prepare batch");
   q.bind(1, static_cast<int64_t>(max_count));
   std::vector<OutboxEntry> out;
   size_t bytes = 0;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
-    OutboxEntry e{q.column_blob(0), static_cast<int>(q.column_int(1)), q.column_blob(2)};
+    OutboxEntry e{q.column_blob(0), static_cast<int>(q.column_int(1)), q.column_blob(2), q.column_int(3) != 0};
     if (!out.empty() && bytes + e.payload.size() > max_bytes) break;
     bytes += e.payload.size();
     out.push_back(std::move(e));
@@ -126,28 +281,39 @@ Result<void> Outbox::remove(const std::vector<std::string>& ids) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   if (!tx.begun()) return db_.error("begin");
-  Statement del(db_.handle(), "DELETE FROM outbox WHERE id = ?");
+  Statement del(db_.handle(), "DELETE FROM outbox WHERE id = ? RETURNING length(payload)");
   if (!del.ok()) return db_.error("prepare delete");
+  uint64_t freed = 0;
   for (const auto& id : ids) {
     del.bind_blob(1, id);
-    if (del.step() != SQLITE_DONE) return db_.error("delete capture");
+    int rc;
+    while ((rc = del.step()) == SQLITE_ROW) freed += static_cast<uint64_t>(del.column_int(0));
+    if (rc != SQLITE_DONE) return db_.error("delete capture");
     del.reset();
   }
-  return tx.commit();
+  if (auto r = tx.commit(); !r) return r;
+  bytes_ -= std::min(bytes_, freed);
+  return {};
 }
 
 Result<void> Outbox::quarantine(const std::string& id, const std::string& reason) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   if (!tx.begun()) return db_.error("begin");
-  Statement move(db_.handle(), "INSERT OR REPLACE INTO quarantine(id, reason, quarantined_at, payload) "
-                               "SELECT id, ?, ?, payload FROM outbox WHERE id = ?");
-  Statement del(db_.handle(), "DELETE FROM outbox WHERE id = ?");
+  Statement move(db_.handle(), "INSERT OR REPLACE INTO quarantine(id, reason, quarantined_at, payload, sealed) "
+                               "SELECT id, ?, ?, payload, sealed FROM outbox WHERE id = ?");
+  Statement del(db_.handle(), "DELETE FROM outbox WHERE id = ? RETURNING length(payload)");
   if (!move.ok() || !del.ok()) return db_.error("prepare quarantine");
   move.bind(1, reason).bind(2, now_ms()).bind_blob(3, id);
   del.bind_blob(1, id);
-  if (move.step() != SQLITE_DONE || del.step() != SQLITE_DONE) return db_.error("quarantine capture");
-  return tx.commit();
+  if (move.step() != SQLITE_DONE) return db_.error("quarantine capture");
+  uint64_t freed = 0;
+  int rc;
+  while ((rc = del.step()) == SQLITE_ROW) freed += static_cast<uint64_t>(del.column_int(0));
+  if (rc != SQLITE_DONE) return db_.error("quarantine capture");
+  if (auto r = tx.commit(); !r) return r;
+  bytes_ -= std::min(bytes_, freed);
+  return {};
 }
 
 Result<uint64_t> Outbox::depth() {

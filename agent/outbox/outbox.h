@@ -18,14 +18,34 @@ namespace vigil::agent {
 struct OutboxEntry {
   std::string id;       // 16-byte capture id
   int severity = 1;     // highest severity among the capture's hits
-  std::string payload;  // serialized vigil.v1.Capture
+  std::string payload;  // sealed: crypto_box_seal(serialized vigil.v1.Capture); else the serialized Capture
+  bool sealed = false;  // false only in development mode (--insecure-loopback, not enrolled)
+  bool trimmed = false; // context was cut to fit a full outbox (severity >= 4 only)
+};
+
+// DESIGN: the outbox is bounded in bytes so a PC cut off for weeks cannot fill its disk.
+inline constexpr uint64_t kDefaultOutboxMaxBytes = 64ull * 1024 * 1024;
+// Severity at or above which a capture is never evicted (it loses context instead).
+inline constexpr int kNeverEvictSeverity = 4;
+// How many evicted ids are kept for the fleet view and tests; counters are kept for ever.
+inline constexpr int64_t kMaxEvictionRecords = 10000;
+
+struct OutboxStats {
+  uint64_t depth = 0;
+  uint64_t bytes = 0;
+  uint64_t evicted = 0;   // captures dropped by the byte bound, ever
+  uint64_t trimmed = 0;   // severity >= 4 captures stored with reduced context, ever
 };
 
 class Outbox {
  public:
-  static Result<std::unique_ptr<Outbox>> open(const std::filesystem::path& file);
+  static Result<std::unique_ptr<Outbox>> open(const std::filesystem::path& file, uint64_t max_bytes = kDefaultOutboxMaxBytes);
 
   // Stores captures and, in the same transaction, the position of the source that produced them.
+  // When the byte bound is reached, evicts severity < 4 captures, lowest severity and then oldest
+  // first (a new capture of lower severity than everything evictable is itself the one evicted);
+  // severity >= 4 captures are always stored, even over the bound. Evictions are recorded in the
+  // same transaction.
   Result<void> append(const std::vector<OutboxEntry>& captures, const std::string& source,
                       const std::optional<std::string>& position);
   Result<std::optional<std::string>> position(const std::string& source);
@@ -37,7 +57,13 @@ class Outbox {
   Result<void> remove(const std::vector<std::string>& ids);
   // Moves a capture the collector will never accept out of the queue, keeping it for inspection.
   Result<void> quarantine(const std::string& id, const std::string& reason);
+  // Whether `bytes` more fit under the bound once every evictable capture is gone: when not, a
+  // severity >= 4 capture should be stored with less context.
+  Result<bool> room_for(uint64_t bytes);
   Result<uint64_t> depth();
+  Result<OutboxStats> stats();
+  // Ids of captures evicted by the byte bound (the most recent kMaxEvictionRecords).
+  Result<std::vector<std::string>> evicted_ids();
   Result<uint64_t> quarantined();
 
   // Small persistent settings, e.g. the device id generated on first start.
@@ -45,11 +71,15 @@ class Outbox {
   Result<void> set_meta(const std::string& key, const std::string& value);
 
  private:
-  explicit Outbox(SqliteDb db) : db_(std::move(db)) {}
+  Outbox(SqliteDb db, uint64_t max_bytes) : db_(std::move(db)), max_bytes_(max_bytes) {}
   Result<void> migrate();
+  Result<void> evict_for(uint64_t needed, const OutboxEntry* incoming, bool& evict_incoming);
+  Result<uint64_t> scalar(const char* sql);
 
   std::mutex mutex_;  // one connection, shared by the pipeline and the forwarder threads
   SqliteDb db_;
+  uint64_t max_bytes_;
+  uint64_t bytes_ = 0;  // sum of payload sizes in `outbox`, kept in step with every change
 };
 
 }  // namespace vigil::agent

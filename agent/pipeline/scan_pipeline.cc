@@ -15,8 +15,12 @@ constexpr uint64_t kPositionCommitInterval = 256;
 }  // namespace
 
 ScanPipeline::ScanPipeline(std::shared_ptr<const signatures::Matcher> matcher, Outbox& outbox, CaptureIdentity identity,
-                           std::function<void()> on_capture)
-    : matcher_(std::move(matcher)), outbox_(outbox), identity_(std::move(identity)), on_capture_(std::move(on_capture)) {}
+                           std::function<void()> on_capture, Sealer sealer)
+    : matcher_(std::move(matcher)),
+      outbox_(outbox),
+      identity_(std::move(identity)),
+      on_capture_(std::move(on_capture)),
+      sealer_(std::move(sealer)) {}
 
 std::vector<signatures::Hit> ScanPipeline::new_hits(const TextEvent& event, const std::vector<signatures::Hit>& hits) {
   if (event.line_id.empty()) return hits;
@@ -80,10 +84,23 @@ Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<b
     }
     std::array<uint8_t, 10> random;
     randombytes_buf(random.data(), random.size());
-    OutboxEntry entry = build_capture(sourced.event, *hits, identity_, std::chrono::system_clock::now(), random);
+    const auto now = std::chrono::system_clock::now();
+    OutboxEntry entry = build_capture(sourced.event, *hits, identity_, now, random);
+    if (entry.severity >= kNeverEvictSeverity) {
+      // Never evicted, so when the outbox is full it loses context instead (the hits stay).
+      auto room = outbox_.room_for(entry.payload.size() + crypto_box_SEALBYTES);
+      if (!room) return room.error();
+      if (!*room) {
+        CaptureIdentity trimmed_identity = identity_;
+        trimmed_identity.context_chars = kTrimmedContextChars;
+        entry = build_capture(sourced.event, *hits, trimmed_identity, now, random);
+        entry.trimmed = true;
+        spdlog::warn("outbox full: severity {} capture stored with {} characters of context", entry.severity, kTrimmedContextChars);
+      }
+    }
     // Privacy: capture content is never logged above debug.
     spdlog::debug("capture {} severity {} from {}", entry.id.size(), entry.severity, source.name());
-    if (auto r = outbox_.append({entry}, source.name(), sourced.position); !r) return r.error();
+    if (auto r = outbox_.append({sealer_.seal(std::move(entry))}, source.name(), sourced.position); !r) return r.error();
     unsaved_position.reset();
     since_save = 0;
     ++stats.captures;

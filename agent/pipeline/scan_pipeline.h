@@ -12,6 +12,7 @@
 
 #include "events/event_source.h"
 #include "outbox/outbox.h"
+#include "outbox/sealer.h"
 #include "pipeline/capture_builder.h"
 #include "vigil/signatures/matcher.h"
 
@@ -25,7 +26,7 @@ struct PipelineStats {
 class ScanPipeline {
  public:
   ScanPipeline(std::shared_ptr<const signatures::Matcher> matcher, Outbox& outbox, CaptureIdentity identity,
-               std::function<void()> on_capture);
+               std::function<void()> on_capture, Sealer sealer = Sealer());
 
   // Runs `source` until it is exhausted or `stop` becomes true. Resumes from the outbox's saved
   // position; every capture is committed with the position after the event that produced it.
@@ -41,6 +42,7 @@ class ScanPipeline {
   Outbox& outbox_;
   CaptureIdentity identity_;
   std::function<void()> on_capture_;
+  Sealer sealer_;
   // Hits already captured per open line, keyed by rule, matched text and whether it was deleted.
   // Bounded: the oldest lines are forgotten first (a line normally ends within seconds).
   std::unordered_map<std::string, std::set<std::string>> line_hits_;
@@ -49,5 +51,9 @@ class ScanPipeline {
 
 // Lines whose captured hits the pipeline remembers at once; a helper has one open line per window.
 inline constexpr size_t kMaxTrackedLines = 1024;
+
+// When the outbox is full of severity >= 4 captures, a new one keeps only this much context
+// around its hits instead of being dropped.
+inline constexpr size_t kTrimmedContextChars = 40;
 
 }  // namespace vigil::agent

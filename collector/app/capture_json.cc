@@ -55,29 +55,59 @@ nlohmann::json capture_to_json(const StoredCapture& stored) {
   };
 }
 
+const char* device_state(const DeviceRecord& d, std::chrono::system_clock::time_point now) {
+  if (d.revoked_at) return "revoked";
+  // Silent after kMissedHeartbeatsForSilent of the device's own intervals: a device configured to
+  // report every 10 s is missed sooner than one reporting every minute.
+  const auto interval = d.heartbeat_interval.count() > 0 ? d.heartbeat_interval : kHeartbeatInterval;
+  if (!d.last_seen || now - *d.last_seen > interval * kMissedHeartbeatsForSilent) return "silent";
+  return "ok";
+}
+
 nlohmann::json device_to_json(const DeviceRecord& d, std::chrono::system_clock::time_point now) {
-  const bool silent = now - d.last_seen > kHeartbeatInterval * kMissedHeartbeatsForSilent;
+  const std::string state = device_state(d, now);
+  nlohmann::json sources = nlohmann::json::parse(d.sources_json, nullptr, false);
+  if (!sources.is_array()) sources = nlohmann::json::array();
+  // Coverage answers the network manager's question "is this PC being watched right now?".
+  std::string coverage = "none";
+  if (state == "ok") {
+    bool all_active = !sources.empty();
+    for (const auto& src : sources) all_active = all_active && src.value("state", "") == "active";
+    coverage = all_active ? "full" : "partial";
+  }
   // A source that cannot see what pupils do (a Wayland session without a capture route, a helper
   // without AT-SPI) is a coverage gap the network manager must see, never a silent hole.
-  nlohmann::json sources = nlohmann::json::array();
   nlohmann::json gaps = nlohmann::json::array();
-  for (const auto& [name, state] : d.sources) {
-    sources.push_back({{"name", name}, {"state", state}});
-    if (state.rfind("gap", 0) == 0 || state.rfind("unavailable", 0) == 0 || state.rfind("failed", 0) == 0) {
-      gaps.push_back({{"source", name}, {"state", state}});
+  for (const auto& src : sources) {
+    const std::string source_state = src.value("state", "");
+    if (source_state.rfind("gap", 0) == 0 || source_state.rfind("unavailable", 0) == 0 || source_state.rfind("failed", 0) == 0) {
+      gaps.push_back({{"source", src.value("name", "")}, {"state", source_state}});
     }
   }
+  const auto optional_time = [](const std::optional<std::chrono::system_clock::time_point>& t) -> nlohmann::json {
+    if (!t) return nullptr;
+    return iso(*t);
+  };
   return {
-      {"sources", sources},
-      {"coverage_gaps", gaps},
       {"id", d.id},
       {"hostname", d.hostname},
-      {"last_seen", iso(d.last_seen)},
-      {"state", silent ? "silent" : "ok"},
+      {"last_seen", optional_time(d.last_seen)},
+      {"state", state},
       {"agent_version", d.agent_version},
       {"rule_pack_version", d.rule_pack_version},
+      {"heartbeat_interval_s", d.heartbeat_interval.count()},
       {"outbox_depth", d.outbox_depth},
+      {"outbox_bytes", d.outbox_bytes},
       {"last_error", d.last_error},
+      {"sources", sources},
+      {"coverage_gaps", gaps},
+      {"coverage", {{"state", coverage},
+                    {"sources", sources},
+                    {"evicted_captures", d.evicted_captures},
+                    {"trimmed_captures", d.trimmed_captures},
+                    {"outbox_problem", d.outbox_problem}}},
+      {"enrolled_at", optional_time(d.enrolled_at)},
+      {"revoked_at", optional_time(d.revoked_at)},
   };
 }
 

@@ -1,5 +1,6 @@
 // vigil-collector: receives captures from agents and keeps them for the school's DSL.
 #include <grpcpp/grpcpp.h>
+#include <sodium.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -7,11 +8,16 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "app/capture_json.h"
+#include "enroll/enrollment_service.h"
 #include "ingest/ingest_service.h"
+#include "pki/certificate_authority.h"
+#include "vigil/pki.h"
 #include "store/sqlite_store.h"
 #include "vigil/cli.h"
+#include "vigil/platform/resource_limits.h"
 #include "vigil/platform/shutdown_signal.h"
 #include "vigil/version.h"
 
@@ -34,6 +40,14 @@ bool is_loopback(const std::string& host_port) {
 
 // Largest message an agent may send: batches are bounded at 1 MiB by the agent.
 constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
+// A token nobody used should not stay valid forever; a week covers a deployment window.
+constexpr std::chrono::hours kDefaultTokenLifetime{7 * 24};
+constexpr int64_t kMaxTokenUses = 100000;
+// A connection that has not finished its TLS handshake by then is dropped: thousands of idle or
+// half-open connections must not hold the collector's descriptors (gRPC's default is 120 s).
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+// An established connection with no streams for this long is closed; agents reconnect on demand.
+constexpr std::chrono::minutes kMaxConnectionIdle{5};
 
 int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   if (o.listen.rfind(':') == std::string::npos) {
@@ -55,12 +69,34 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     spdlog::critical("store: {}", store.error().message);
     return 1;
   }
-  IngestService service(**store);
+  if (const uint64_t files = platform::raise_open_file_limit(); files > 0) spdlog::info("open-file limit {}", files);
+  // The CA and the sealing key pair are created on first start and kept under --data-dir/pki.
+  auto pki = load_or_create_pki(o.data_dir);
+  if (!pki) {
+    spdlog::critical("pki: {}", pki.error().message);
+    return 1;
+  }
+  IngestService service(**store, SealKeys{pki->seal_public_key, pki->seal_secret_key}, !o.insecure_loopback);
+  EnrollmentService enrollment(**store, *pki);
   grpc::ServerBuilder builder;
   int port = 0;
-  // Plaintext until enrollment and mutual TLS land.
-  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  if (o.insecure_loopback) {
+    // Development only, and only on loopback (checked above): no TLS, no device identity, no enrollment.
+    builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  } else {
+    // Client certificates are requested and verified when presented, but not required at the
+    // handshake: enrolling devices have none yet. Ingest refuses any stream without one.
+    grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = pki->ca_cert_pem;
+    tls.pem_key_cert_pairs.push_back({pki->server_key_pem, pki->server_chain_pem});
+    builder.AddListeningPort(o.listen, grpc::SslServerCredentials(tls), &port);
+    builder.RegisterService(&enrollment);
+  }
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(kHandshakeTimeout).count()));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(kMaxConnectionIdle).count()));
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
@@ -68,7 +104,7 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     return 1;
   }
   const std::string bound = o.listen.substr(0, o.listen.rfind(':')) + ":" + std::to_string(port);
-  spdlog::info("listening on {} (data in {})", bound, o.data_dir);
+  spdlog::info("listening on {} ({}; data in {})", bound, o.insecure_loopback ? "plaintext, development only" : "mutual TLS", o.data_dir);
   if (!o.port_file.empty()) {
     const std::string tmp = o.port_file + ".tmp";
     std::ofstream(tmp) << port << "\n";
@@ -105,6 +141,70 @@ int list_captures(const std::string& data_dir) {
     std::cerr << "vigil-collector: " << r.error().message << "\n";
     return 1;
   }
+  return 0;
+}
+
+// "7d", "12h", "30m", "90s".
+std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
+  if (text.size() < 2) return std::nullopt;
+  int64_t n = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9' || n > 1000000) return std::nullopt;
+    n = n * 10 + (text[i] - '0');
+  }
+  if (n <= 0) return std::nullopt;
+  switch (text.back()) {
+    case 'd': return std::chrono::seconds(n * 24 * 3600);
+    case 'h': return std::chrono::seconds(n * 3600);
+    case 'm': return std::chrono::seconds(n * 60);
+    case 's': return std::chrono::seconds(n);
+    default: return std::nullopt;
+  }
+}
+
+int create_token(const std::string& data_dir, int64_t uses, const std::string& expires) {
+  const auto lifetime = expires.empty() ? std::optional<std::chrono::seconds>(kDefaultTokenLifetime) : parse_duration(expires);
+  if (!lifetime) {
+    std::cerr << "vigil-collector: --expires must be a positive number followed by d, h, m or s (e.g. 7d), not \"" << expires << "\"\n";
+    return kExitUsage;
+  }
+  if (uses < 1 || uses > kMaxTokenUses) {
+    std::cerr << "vigil-collector: --uses must be 1.." << kMaxTokenUses << "\n";
+    return kExitUsage;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
+  if (!store) {
+    std::cerr << "vigil-collector: " << store.error().message << "\n";
+    return 1;
+  }
+  auto pki = load_or_create_pki(data_dir);
+  if (!pki) {
+    std::cerr << "vigil-collector: " << pki.error().message << "\n";
+    return 1;
+  }
+  const vigil::pki::EnrollToken token{pki->ca_sha256, vigil::pki::random_hex(16)};
+  if (auto r = (*store)->add_enroll_token(vigil::pki::sha256_hex(token.secret), uses, std::chrono::system_clock::now() + *lifetime); !r) {
+    std::cerr << "vigil-collector: " << r.error().message << "\n";
+    return 1;
+  }
+  // The token alone on stdout, so scripts can capture it; the collector keeps only its hash.
+  std::cout << vigil::pki::format_token(token) << std::endl;
+  return 0;
+}
+
+int revoke_device(const std::string& data_dir, const std::string& id) {
+  auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
+  if (!store) {
+    std::cerr << "vigil-collector: " << store.error().message << "\n";
+    return 1;
+  }
+  if (auto r = (*store)->revoke_device(id); !r) {
+    std::cerr << "vigil-collector: " << r.error().message << "\n";
+    return 1;
+  }
+  std::cerr << "vigil-collector: device " << id << " revoked; the collector refuses it from its next message\n";
   return 0;
 }
 
@@ -150,8 +250,21 @@ int main(int argc, char** argv) {
   captures_cmd->add_flag("--json", json, "JSON Lines output (the only format so far)");
 
   auto* devices_cmd = app.add_subcommand("devices", "print enrolled devices and their coverage, one JSON object per line");
-  devices_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+  devices_cmd->add_option("--data-dir", data_dir, "the collector's data directory");
   devices_cmd->add_flag("--json", json, "JSON Lines output (the only format so far)");
+  std::string revoke_id;
+  auto* revoke_cmd = devices_cmd->add_subcommand("revoke", "refuse a device from now on (checked on every message)");
+  revoke_cmd->add_option("ID", revoke_id, "the device id (see `devices --json`)")->required();
+  revoke_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+
+  auto* token_cmd = app.add_subcommand("enroll-token", "manage enrollment tokens");
+  token_cmd->require_subcommand(1);
+  int64_t token_uses = 1;
+  std::string token_expires;
+  auto* token_create_cmd = token_cmd->add_subcommand("create", "print a new enrollment token alone on stdout");
+  token_create_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+  token_create_cmd->add_option("--uses", token_uses, "how many devices may enroll with it")->capture_default_str();
+  token_create_cmd->add_option("--expires", token_expires, "lifetime, e.g. 7d, 12h, 30m (default 7d)");
 
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -159,12 +272,21 @@ int main(int argc, char** argv) {
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-collector"));
   spdlog::set_level(spdlog::level::from_str(log_level));
+  if (sodium_init() < 0) {
+    spdlog::critical("libsodium failed to initialise");
+    return 1;
+  }
   if (serve_cmd->parsed()) {
     const int status = serve(serve_options, *shutdown);
     shutdown->stop();
     return status;
   }
   if (captures_cmd->parsed()) return list_captures(data_dir);
-  if (devices_cmd->parsed()) return list_devices(data_dir);
+  if (token_create_cmd->parsed()) return create_token(data_dir, token_uses, token_expires);
+  if (revoke_cmd->parsed()) return revoke_device(data_dir, revoke_id);
+  if (devices_cmd->parsed()) {
+    if (data_dir.empty()) return vigil::usage_error(app, "devices: --data-dir is required");
+    return list_devices(data_dir);
+  }
   return vigil::kExitUsage;
 }

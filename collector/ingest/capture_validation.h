@@ -14,6 +14,8 @@ namespace vigil::collector {
 inline constexpr size_t kMaxContextBytes = 4096;
 inline constexpr int kMaxHitsPerCapture = 64;
 inline constexpr size_t kMaxFieldBytes = 2048;  // user, title, url, application names
+// A sealed capture is a Capture plus 48 bytes; anything this large cannot be a valid one.
+inline constexpr size_t kMaxSealedBytes = 64 * 1024;
 
 // std::nullopt when acceptable, else the reason, naming the field.
 std::optional<std::string> invalid_reason(const v1::Capture& capture);

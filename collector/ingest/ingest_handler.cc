@@ -1,29 +1,62 @@
 #include "ingest/ingest_handler.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
+
+#include <deque>
 
 #include "ingest/capture_validation.h"
 
 namespace vigil::collector {
 
-Result<v1::CollectorMessage> IngestHandler::handle(const v1::AgentMessage& message, const std::string& peer) {
+std::optional<std::string> IngestHandler::unseal(const v1::SealedCapture& sealed, v1::Capture& out) const {
+  if (!keys_) return "sealed capture, but this collector has no sealing key";
+  if (sealed.sealed().size() <= crypto_box_SEALBYTES || sealed.sealed().size() > kMaxSealedBytes) {
+    return "sealed: " + std::to_string(sealed.sealed().size()) + " bytes is not a sealed capture";
+  }
+  std::string plain(sealed.sealed().size() - crypto_box_SEALBYTES, '\0');
+  if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(plain.data()), reinterpret_cast<const unsigned char*>(sealed.sealed().data()),
+                           sealed.sealed().size(), reinterpret_cast<const unsigned char*>(keys_->public_key.data()),
+                           reinterpret_cast<const unsigned char*>(keys_->secret_key.data())) != 0) {
+    return "sealed: does not open with this collector's key (sealed to another collector, or damaged)";
+  }
+  if (!out.ParseFromString(plain)) return "sealed: the opened bytes are not a Capture";
+  // The clear id drives acks and de-duplication: it must be the sealed one.
+  if (out.id() != sealed.id()) return "sealed: the id outside does not match the id inside";
+  return std::nullopt;
+}
+
+Result<v1::CollectorMessage> IngestHandler::handle(const v1::AgentMessage& message, const std::string& peer,
+                                                   const std::string& device_identity) {
   v1::CollectorMessage reply;
   switch (message.body_case()) {
     case v1::AgentMessage::kBatch: {
       const auto& batch = message.batch();
       auto* ack = reply.mutable_batch_ack();
       ack->set_sequence(batch.sequence());
+      std::deque<v1::Capture> opened;  // stable addresses for `valid`
       std::vector<const v1::Capture*> valid;
-      for (const auto& c : batch.captures()) {
-        if (auto reason = invalid_reason(c)) {
-          auto* r = ack->add_rejected();
-          r->set_id(c.id());
-          r->set_reason(*reason);
-          spdlog::warn("refused a capture from {}: {}", peer, *reason);
+      const auto refuse = [&](const std::string& id, const std::string& reason) {
+        auto* r = ack->add_rejected();
+        r->set_id(id);
+        r->set_reason(reason);
+        spdlog::warn("refused a capture from {}: {}", peer, reason);
+      };
+      const auto accept = [&](v1::Capture capture) {
+        if (!device_identity.empty()) capture.set_device_id(device_identity);  // the certificate, not the payload, names the device
+        if (auto reason = invalid_reason(capture)) return refuse(capture.id(), *reason);
+        opened.push_back(std::move(capture));
+        valid.push_back(&opened.back());
+      };
+      for (const auto& c : batch.captures()) accept(c);
+      for (const auto& s : batch.sealed_captures()) {
+        v1::Capture capture;
+        if (auto reason = unseal(s, capture)) {
+          refuse(s.id(), *reason);
           continue;
         }
-        valid.push_back(&c);
+        accept(std::move(capture));
       }
       if (!valid.empty()) {
         auto outcome = store_.put_captures(valid);
@@ -34,8 +67,10 @@ Result<v1::CollectorMessage> IngestHandler::handle(const v1::AgentMessage& messa
       return reply;
     }
     case v1::AgentMessage::kHeartbeat: {
-      if (message.heartbeat().device_id().empty()) return make_error(ErrorCode::kInvalidArgument, "heartbeat without device_id");
-      if (auto r = store_.record_heartbeat(message.heartbeat(), peer); !r) return r.error();
+      v1::Heartbeat heartbeat = message.heartbeat();
+      if (!device_identity.empty()) heartbeat.set_device_id(device_identity);
+      if (heartbeat.device_id().empty()) return make_error(ErrorCode::kInvalidArgument, "heartbeat without device_id");
+      if (auto r = store_.record_heartbeat(heartbeat, peer); !r) return r.error();
       *reply.mutable_heartbeat_ack()->mutable_received_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
       return reply;
     }

@@ -4,12 +4,14 @@
 
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "vigil/sqlite_db.h"
 
 namespace vigil::collector {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 int64_t to_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -25,9 +27,53 @@ class SqliteStore final : public Store {
     if (auto r = db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"); !r) return r;
     Statement version(db_.handle(), "PRAGMA user_version");
     if (!version.ok() || version.step() != SQLITE_ROW) return db_.error("reading schema version");
-    if (version.column_int(0) > kSchemaVersion) {
+    const int64_t current = version.column_int(0);
+    if (current > kSchemaVersion) {
       return make_error(ErrorCode::kCorrupt, db_.path() + ": schema is newer than this collector");
     }
+    if (current == kSchemaVersion) return {};
+    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
+    auto r = migrate_to_current(current);
+    if (!r) {
+      (void)db_.exec("ROLLBACK");
+      return r;
+    }
+    return db_.exec("COMMIT");
+  }
+
+  Result<void> migrate_to_current(int64_t current) {
+    // Another process (serve, or `devices revoke` while serve runs) may have migrated meanwhile.
+    Statement version(db_.handle(), "PRAGMA user_version");
+    if (!version.ok() || version.step() != SQLITE_ROW) return db_.error("reading schema version");
+    current = version.column_int(0);
+    if (current >= kSchemaVersion) return {};
+    if (current < 1) {
+      if (auto r = create_v1(); !r) return r;
+    }
+    // Version 2: enrollment, revocation and coverage. Columns are added, never changed, so a
+    // version 1 database keeps every row.
+    return db_.exec(R"sql(
+      ALTER TABLE devices ADD COLUMN heartbeat_interval_s INTEGER NOT NULL DEFAULT 60;
+      ALTER TABLE devices ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE devices ADD COLUMN evicted INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN trimmed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN outbox_bytes INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE devices ADD COLUMN outbox_problem TEXT NOT NULL DEFAULT '';
+      CREATE TABLE enroll_tokens(
+        secret_sha256 TEXT PRIMARY KEY,
+        uses_left INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL);
+      CREATE TABLE enrolled_devices(
+        id TEXT PRIMARY KEY,
+        hostname TEXT NOT NULL,
+        enrolled_at INTEGER,
+        revoked_at INTEGER);
+      PRAGMA user_version = 2;
+    )sql");
+  }
+
+  Result<void> create_v1() {
     return db_.exec(R"sql(
       CREATE TABLE IF NOT EXISTS captures(
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -56,12 +102,6 @@ class SqliteStore final : public Store {
         outbox_depth INTEGER NOT NULL,
         last_error TEXT NOT NULL,
         peer TEXT NOT NULL);
-      -- Each source's state from the latest heartbeat: what the collector shows as coverage.
-      CREATE TABLE IF NOT EXISTS device_sources(
-        device_id TEXT NOT NULL,
-        name TEXT NOT NULL,
-        state TEXT NOT NULL,
-        PRIMARY KEY(device_id, name));
       PRAGMA user_version = 1;
     )sql");
   }
@@ -84,39 +124,83 @@ class SqliteStore final : public Store {
   Result<void> record_heartbeat(const v1::Heartbeat& hb, const std::string& peer) override {
     std::lock_guard lock(mutex_);
     Statement q(db_.handle(), R"sql(
-      INSERT INTO devices(id, hostname, agent_version, rule_pack_version, last_seen, outbox_depth, last_error, peer)
-      VALUES(?,?,?,?,?,?,?,?)
+      INSERT INTO devices(id, hostname, agent_version, rule_pack_version, last_seen, outbox_depth, last_error, peer,
+                          heartbeat_interval_s, sources, evicted, trimmed, outbox_bytes, outbox_problem)
+      VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
       ON CONFLICT(id) DO UPDATE SET hostname=excluded.hostname, agent_version=excluded.agent_version,
         rule_pack_version=excluded.rule_pack_version, last_seen=excluded.last_seen,
-        outbox_depth=excluded.outbox_depth, last_error=excluded.last_error, peer=excluded.peer)sql");
+        outbox_depth=excluded.outbox_depth, last_error=excluded.last_error, peer=excluded.peer,
+        heartbeat_interval_s=excluded.heartbeat_interval_s, sources=excluded.sources, evicted=excluded.evicted,
+        trimmed=excluded.trimmed, outbox_bytes=excluded.outbox_bytes, outbox_problem=excluded.outbox_problem)sql");
     if (!q.ok()) return db_.error("prepare heartbeat");
+    nlohmann::json sources = nlohmann::json::array();
+    for (const auto& src : hb.sources()) sources.push_back({{"name", src.name()}, {"state", src.state()}});
     q.bind(1, hb.device_id()).bind(2, hb.hostname()).bind(3, hb.agent_version()).bind(4, hb.rule_pack_version());
     q.bind(5, to_ms(std::chrono::system_clock::now())).bind(6, static_cast<int64_t>(hb.outbox_depth()));
     q.bind(7, hb.last_error()).bind(8, peer);
-    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r.error();
-    if (q.step() != SQLITE_DONE) {
+    q.bind(9, static_cast<int64_t>(hb.heartbeat_interval_s() == 0 ? 60 : hb.heartbeat_interval_s()));
+    q.bind(10, sources.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    q.bind(11, static_cast<int64_t>(hb.evicted_captures())).bind(12, static_cast<int64_t>(hb.trimmed_captures()));
+    q.bind(13, static_cast<int64_t>(hb.outbox_bytes())).bind(14, hb.outbox_problem());
+    if (q.step() != SQLITE_DONE) return db_.error("record heartbeat");
+    return {};
+  }
+
+  Result<void> add_enroll_token(const std::string& secret_sha256, int64_t uses, std::chrono::system_clock::time_point expires_at) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_.handle(), "INSERT INTO enroll_tokens(secret_sha256, uses_left, expires_at, created_at) VALUES(?,?,?,?)");
+    if (!q.ok()) return db_.error("prepare token");
+    q.bind(1, secret_sha256).bind(2, uses).bind(3, to_ms(expires_at)).bind(4, to_ms(std::chrono::system_clock::now()));
+    if (q.step() != SQLITE_DONE) return db_.error("store token");
+    return {};
+  }
+
+  Result<void> consume_enroll_token(const std::string& secret_sha256, std::chrono::system_clock::time_point now) override {
+    std::lock_guard lock(mutex_);
+    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
+    auto r = consume_locked(secret_sha256, now);
+    if (!r) {
       (void)db_.exec("ROLLBACK");
-      return db_.error("record heartbeat");
-    }
-    Statement clear(db_.handle(), "DELETE FROM device_sources WHERE device_id = ?");
-    Statement add(db_.handle(), "INSERT OR REPLACE INTO device_sources(device_id, name, state) VALUES(?,?,?)");
-    if (!clear.ok() || !add.ok()) {
-      (void)db_.exec("ROLLBACK");
-      return db_.error("prepare heartbeat sources");
-    }
-    clear.bind(1, hb.device_id());
-    bool ok = clear.step() == SQLITE_DONE;
-    for (const auto& source : hb.sources()) {
-      if (!ok) break;
-      add.reset();
-      add.bind(1, hb.device_id()).bind(2, source.name()).bind(3, source.state());
-      ok = add.step() == SQLITE_DONE;
-    }
-    if (!ok) {
-      (void)db_.exec("ROLLBACK");
-      return db_.error("record heartbeat sources");
+      return r;
     }
     return db_.exec("COMMIT");
+  }
+
+  Result<void> add_enrolled_device(const std::string& id, const std::string& hostname) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_.handle(), "INSERT INTO enrolled_devices(id, hostname, enrolled_at) VALUES(?,?,?)");
+    if (!q.ok()) return db_.error("prepare enrolled device");
+    q.bind(1, id).bind(2, hostname).bind(3, to_ms(std::chrono::system_clock::now()));
+    if (q.step() != SQLITE_DONE) return db_.error("store enrolled device");
+    return {};
+  }
+
+  Result<void> revoke_device(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    Statement known(db_.handle(), "SELECT (SELECT count(*) FROM enrolled_devices WHERE id = ?1) + (SELECT count(*) FROM devices WHERE id = ?1)");
+    if (!known.ok()) return db_.error("prepare revoke");
+    known.bind(1, id);
+    if (known.step() != SQLITE_ROW) return db_.error("look up device");
+    if (known.column_int(0) == 0) return make_error(ErrorCode::kNotFound, "no device with id \"" + id + "\"");
+    Statement q(db_.handle(), R"sql(
+      INSERT INTO enrolled_devices(id, hostname, revoked_at)
+      VALUES(?1, coalesce((SELECT hostname FROM devices WHERE id = ?1), ''), ?2)
+      ON CONFLICT(id) DO UPDATE SET revoked_at = coalesce(revoked_at, excluded.revoked_at))sql");
+    if (!q.ok()) return db_.error("prepare revoke");
+    q.bind(1, id).bind(2, to_ms(std::chrono::system_clock::now()));
+    if (q.step() != SQLITE_DONE) return db_.error("revoke device");
+    return {};
+  }
+
+  Result<DeviceAccess> device_access(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_.handle(), "SELECT revoked_at IS NOT NULL FROM enrolled_devices WHERE id = ?");
+    if (!q.ok()) return db_.error("prepare device access");
+    q.bind(1, id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return DeviceAccess::kUnknown;
+    if (rc != SQLITE_ROW) return db_.error("read device access");
+    return q.column_int(0) ? DeviceAccess::kRevoked : DeviceAccess::kEnrolled;
   }
 
   Result<void> for_each_capture(const std::function<void(const StoredCapture&)>& visit) override {
@@ -136,24 +220,44 @@ class SqliteStore final : public Store {
 
   Result<std::vector<DeviceRecord>> devices() override {
     std::lock_guard lock(mutex_);
-    Statement q(db_.handle(), "SELECT id, hostname, agent_version, rule_pack_version, last_seen, outbox_depth, last_error, peer "
-                              "FROM devices ORDER BY hostname, id");
+    // A device appears once it enrolled or once it sent a heartbeat (development mode), whichever first.
+    Statement q(db_.handle(), R"sql(
+      WITH ids AS (SELECT id FROM devices UNION SELECT id FROM enrolled_devices)
+      SELECT ids.id, coalesce(d.hostname, e.hostname, ''), coalesce(d.agent_version, ''), coalesce(d.rule_pack_version, ''),
+             coalesce(d.last_seen, 0), coalesce(d.outbox_depth, 0), coalesce(d.last_error, ''), coalesce(d.peer, ''),
+             coalesce(d.heartbeat_interval_s, 60), coalesce(d.sources, '[]'), coalesce(d.evicted, 0), coalesce(d.trimmed, 0),
+             coalesce(d.outbox_bytes, 0), coalesce(d.outbox_problem, ''), coalesce(e.enrolled_at, 0), coalesce(e.revoked_at, 0)
+      FROM ids LEFT JOIN devices d ON d.id = ids.id LEFT JOIN enrolled_devices e ON e.id = ids.id
+      ORDER BY 2, 1)sql");
     if (!q.ok()) return db_.error("prepare devices");
     std::vector<DeviceRecord> out;
+    const auto when = [&](int column) -> std::optional<std::chrono::system_clock::time_point> {
+      const int64_t ms = q.column_int(column);
+      if (ms == 0) return std::nullopt;
+      return from_ms(ms);
+    };
     int rc;
     while ((rc = q.step()) == SQLITE_ROW) {
-      out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), q.column_text(3), from_ms(q.column_int(4)),
-                     static_cast<uint64_t>(q.column_int(5)), q.column_text(6), q.column_text(7)});
+      DeviceRecord d;
+      d.id = q.column_text(0);
+      d.hostname = q.column_text(1);
+      d.agent_version = q.column_text(2);
+      d.rule_pack_version = q.column_text(3);
+      d.last_seen = when(4);
+      d.outbox_depth = static_cast<uint64_t>(q.column_int(5));
+      d.last_error = q.column_text(6);
+      d.peer = q.column_text(7);
+      d.heartbeat_interval = std::chrono::seconds(q.column_int(8));
+      d.sources_json = q.column_text(9);
+      d.evicted_captures = static_cast<uint64_t>(q.column_int(10));
+      d.trimmed_captures = static_cast<uint64_t>(q.column_int(11));
+      d.outbox_bytes = static_cast<uint64_t>(q.column_int(12));
+      d.outbox_problem = q.column_text(13);
+      d.enrolled_at = when(14);
+      d.revoked_at = when(15);
+      out.push_back(std::move(d));
     }
     if (rc != SQLITE_DONE) return db_.error("list devices");
-    Statement sources(db_.handle(), "SELECT name, state FROM device_sources WHERE device_id = ? ORDER BY name");
-    if (!sources.ok()) return db_.error("prepare device sources");
-    for (auto& d : out) {
-      sources.reset();
-      sources.bind(1, d.id);
-      while ((rc = sources.step()) == SQLITE_ROW) d.sources.emplace_back(sources.column_text(0), sources.column_text(1));
-      if (rc != SQLITE_DONE) return db_.error("list device sources");
-    }
     return out;
   }
 
@@ -184,6 +288,22 @@ class SqliteStore final : public Store {
       }
     }
     return outcome;
+  }
+
+  Result<void> consume_locked(const std::string& secret_sha256, std::chrono::system_clock::time_point now) {
+    Statement q(db_.handle(), "SELECT uses_left, expires_at FROM enroll_tokens WHERE secret_sha256 = ?");
+    if (!q.ok()) return db_.error("prepare token");
+    q.bind(1, secret_sha256);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return make_error(ErrorCode::kPermissionDenied, "enrollment token is not known to this collector");
+    if (rc != SQLITE_ROW) return db_.error("read token");
+    if (q.column_int(0) <= 0) return make_error(ErrorCode::kPermissionDenied, "enrollment token has already been used");
+    if (to_ms(now) >= q.column_int(1)) return make_error(ErrorCode::kPermissionDenied, "enrollment token has expired");
+    Statement spend(db_.handle(), "UPDATE enroll_tokens SET uses_left = uses_left - 1 WHERE secret_sha256 = ?");
+    if (!spend.ok()) return db_.error("prepare token");
+    spend.bind(1, secret_sha256);
+    if (spend.step() != SQLITE_DONE) return db_.error("spend token");
+    return {};
   }
 
   std::mutex mutex_;  // one connection; SQLite serialises writers anyway

@@ -29,12 +29,22 @@ struct DeviceRecord {
   std::string hostname;
   std::string agent_version;
   std::string rule_pack_version;
-  std::chrono::system_clock::time_point last_seen;
+  std::optional<std::chrono::system_clock::time_point> last_seen;  // empty: enrolled, never heard from
   uint64_t outbox_depth = 0;
   std::string last_error;
   std::string peer;
-  std::vector<std::pair<std::string, std::string>> sources;  // name, state (latest heartbeat)
+  std::chrono::seconds heartbeat_interval{60};
+  std::string sources_json = "[]";  // [{"name":..,"state":..}] from the last heartbeat
+  uint64_t evicted_captures = 0;
+  uint64_t trimmed_captures = 0;
+  uint64_t outbox_bytes = 0;
+  std::string outbox_problem;
+  std::optional<std::chrono::system_clock::time_point> enrolled_at;
+  std::optional<std::chrono::system_clock::time_point> revoked_at;
 };
+
+// What the collector knows about a device identity presented in a client certificate.
+enum class DeviceAccess { kUnknown, kEnrolled, kRevoked };
 
 class Store {
  public:
@@ -45,6 +55,16 @@ class Store {
   // Visits captures in the order they were received.
   virtual Result<void> for_each_capture(const std::function<void(const StoredCapture&)>& visit) = 0;
   virtual Result<std::vector<DeviceRecord>> devices() = 0;
+
+  // Enrollment tokens are kept as the SHA-256 of their secret only.
+  virtual Result<void> add_enroll_token(const std::string& secret_sha256, int64_t uses,
+                                        std::chrono::system_clock::time_point expires_at) = 0;
+  // Spends one use atomically. kPermissionDenied names why: unknown, used up or expired.
+  virtual Result<void> consume_enroll_token(const std::string& secret_sha256, std::chrono::system_clock::time_point now) = 0;
+  virtual Result<void> add_enrolled_device(const std::string& id, const std::string& hostname) = 0;
+  // kNotFound if the collector has never heard of `id`.
+  virtual Result<void> revoke_device(const std::string& id) = 0;
+  virtual Result<DeviceAccess> device_access(const std::string& id) = 0;
 };
 
 }  // namespace vigil::collector

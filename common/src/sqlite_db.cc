@@ -65,10 +65,11 @@ SqliteDb::~SqliteDb() { sqlite3_close(db_); }
 
 Result<void> SqliteDb::exec(std::string_view sql) {
   char* message = nullptr;
-  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message); rc != SQLITE_OK) {
     std::string text = path_ + ": " + (message ? message : "sqlite error");
     sqlite3_free(message);
-    return make_error(ErrorCode::kIo, text);
+    const bool corrupt = (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+    return make_error(corrupt ? ErrorCode::kCorrupt : ErrorCode::kIo, text);
   }
   return {};
 }

@@ -1,6 +1,12 @@
 #include "outbox/outbox.h"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
+
+#include <set>
+
+#include "outbox/sealer.h"
+#include "vigil/sqlite_db.h"
 
 #include "support/process.h"
 
@@ -76,4 +82,97 @@ TEST_CASE("a file that is not a database is reported, not trusted") {
   auto outbox = Outbox::open(dir / "outbox.db");
   REQUIRE(!outbox.ok());
   CHECK(outbox.error().message.find("outbox.db") != std::string::npos);
+}
+
+TEST_CASE("the byte bound evicts lowest severity, then oldest, never severity >= 4, and records what it evicted") {
+  TempDir dir;
+  // Room for four 100-byte captures.
+  auto outbox = Outbox::open(dir / "outbox.db", 400);
+  REQUIRE(outbox.ok());
+  Outbox& o = **outbox;
+  REQUIRE(o.append({entry('a', 2, 100), entry('b', 1, 100), entry('c', 4, 100), entry('d', 1, 100)}, "s", std::nullopt).ok());
+  CHECK(o.stats()->bytes == 400);
+  CHECK(o.stats()->evicted == 0);
+
+  REQUIRE(o.append({entry('e', 3, 100)}, "s", std::nullopt).ok());  // evicts b: lowest severity, oldest
+  REQUIRE(o.append({entry('f', 5, 100)}, "s", std::nullopt).ok());  // evicts d
+  REQUIRE(o.append({entry('g', 1, 100)}, "s", std::nullopt).ok());  // lower than everything left: g itself goes
+  auto evicted = o.evicted_ids();
+  REQUIRE(evicted.ok());
+  CHECK(*evicted == std::vector<std::string>{std::string(16, 'b'), std::string(16, 'd'), std::string(16, 'g')});
+  CHECK(o.stats()->evicted == 3);
+  CHECK(o.stats()->bytes == 400);
+
+  // h and i push out a (severity 2) and then e (severity 3).
+  REQUIRE(o.append({entry('h', 5, 100), entry('i', 4, 100)}, "s", std::nullopt).ok());
+  CHECK(o.stats()->evicted == 5);
+  // Only severity >= 4 is left: nothing more is evicted, j is kept over the bound, and room_for
+  // tells the pipeline to trim context instead.
+  CHECK(*o.room_for(100) == false);
+  REQUIRE(o.append({entry('j', 4, 100)}, "s", std::nullopt).ok());
+  auto batch = o.next_batch(10, 1 << 20);
+  std::set<char> left;
+  for (const auto& e : *batch) left.insert(e.id[0]);
+  CHECK(left == std::set<char>{'c', 'f', 'h', 'i', 'j'});
+  CHECK(o.stats()->evicted == 5);
+  CHECK(o.stats()->bytes == 500);
+
+  // The byte count and the counters survive reopening.
+  outbox = Outbox::open(dir / "outbox.db", 400);
+  REQUIRE(outbox.ok());
+  CHECK((*outbox)->stats()->bytes == 500);
+  CHECK((*outbox)->stats()->evicted == 5);
+  REQUIRE((*outbox)->remove({std::string(16, 'c')}).ok());
+  CHECK((*outbox)->stats()->bytes == 400);
+}
+
+TEST_CASE("a version 1 outbox is migrated: its captures are kept and marked unsealed") {
+  TempDir dir;
+  {
+    auto db = vigil::SqliteDb::open((dir / "outbox.db").string());
+    REQUIRE(db.ok());
+    REQUIRE(db->exec(R"sql(
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL UNIQUE, severity INTEGER NOT NULL,
+                          created_at INTEGER NOT NULL, payload BLOB NOT NULL);
+      CREATE TABLE source_position(source TEXT PRIMARY KEY, position TEXT NOT NULL);
+      CREATE TABLE quarantine(id BLOB PRIMARY KEY, reason TEXT NOT NULL, quarantined_at INTEGER NOT NULL, payload BLOB NOT NULL);
+      INSERT INTO outbox(id, severity, created_at, payload) VALUES(x'61616161616161616161616161616161', 3, 1, x'0102');
+      PRAGMA user_version = 1;
+    )sql").ok());
+  }
+  auto outbox = Outbox::open(dir / "outbox.db");
+  REQUIRE(outbox.ok());
+  auto batch = (*outbox)->next_batch(10, 1 << 20);
+  REQUIRE(batch->size() == 1);
+  CHECK(!(*batch)[0].sealed);
+  CHECK((*outbox)->stats()->bytes == 2);
+}
+
+TEST_CASE("a newer outbox schema is refused, not migrated backwards or quarantined") {
+  TempDir dir;
+  {
+    auto db = vigil::SqliteDb::open((dir / "outbox.db").string());
+    REQUIRE(db->exec("PRAGMA user_version = 99").ok());
+  }
+  auto outbox = Outbox::open(dir / "outbox.db");
+  REQUIRE(!outbox.ok());
+  CHECK(outbox.error().code != vigil::ErrorCode::kCorrupt);
+  CHECK(outbox.error().message.find("newer") != std::string::npos);
+}
+
+TEST_CASE("sealed payloads open only with the collector's secret key") {
+  REQUIRE(sodium_init() >= 0);
+  std::string pk(crypto_box_PUBLICKEYBYTES, '\0'), sk(crypto_box_SECRETKEYBYTES, '\0');
+  crypto_box_keypair(reinterpret_cast<unsigned char*>(pk.data()), reinterpret_cast<unsigned char*>(sk.data()));
+  const Sealer sealer(pk);
+  const OutboxEntry sealed = sealer.seal(OutboxEntry{std::string(16, 'a'), 5, "i want to kill myself", false, false});
+  CHECK(sealed.sealed);
+  CHECK(sealed.payload.find("kill") == std::string::npos);
+  std::string opened(sealed.payload.size() - crypto_box_SEALBYTES, '\0');
+  REQUIRE(crypto_box_seal_open(reinterpret_cast<unsigned char*>(opened.data()), reinterpret_cast<const unsigned char*>(sealed.payload.data()),
+                               sealed.payload.size(), reinterpret_cast<const unsigned char*>(pk.data()),
+                               reinterpret_cast<const unsigned char*>(sk.data())) == 0);
+  CHECK(opened == "i want to kill myself");
+  CHECK(!Sealer().seal(OutboxEntry{std::string(16, 'b'), 1, "x", false, false}).sealed);
 }

@@ -1,5 +1,6 @@
 #include "support/vigil_harness.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -27,14 +28,15 @@ std::string scan_binary() { return VIGIL_SCAN_BIN; }
 std::string small_pack_dir() { return VIGIL_TEST_DATA_DIR "/pack_small"; }
 std::string shipped_pack_dir() { return VIGIL_SHIPPED_PACK_DIR; }
 
-CollectorProcess::CollectorProcess(const std::filesystem::path& data_dir, const std::filesystem::path& log, int port)
+CollectorProcess::CollectorProcess(const std::filesystem::path& data_dir, const std::filesystem::path& log, int port,
+                                   bool insecure_loopback)
     : data_dir_(data_dir) {
   const auto port_file = data_dir.parent_path() / (data_dir.filename().string() + ".port");
   std::filesystem::remove(port_file);
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{collector_binary(), "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--data-dir",
-                               data_dir.string(), "--port-file", port_file.string(), "--insecure-loopback"},
-      log);
+  std::vector<std::string> args{collector_binary(), "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--data-dir",
+                                data_dir.string(), "--port-file", port_file.string()};
+  if (insecure_loopback) args.push_back("--insecure-loopback");
+  process_ = std::make_unique<ChildProcess>(args, log);
   const bool up = wait_until([&] { return std::filesystem::exists(port_file) || !process_->running(); }, kStartTimeout);
   if (!up || !std::filesystem::exists(port_file)) throw std::runtime_error("collector did not start: " + read_file(log));
   port_ = std::stoi(read_file(port_file));
@@ -46,6 +48,38 @@ std::vector<nlohmann::json> CollectorProcess::captures() const {
   const RunResult r = run({collector_binary(), "captures", "--data-dir", data_dir_.string(), "--json"});
   if (r.status != 0) throw std::runtime_error("captures failed: " + r.err);
   return parse_json_lines(r.out);
+}
+
+std::vector<nlohmann::json> CollectorProcess::devices() const {
+  const RunResult r = run({collector_binary(), "devices", "--data-dir", data_dir_.string(), "--json"});
+  if (r.status != 0) throw std::runtime_error("devices failed: " + r.err);
+  return parse_json_lines(r.out);
+}
+
+std::string CollectorProcess::create_token(const std::vector<std::string>& extra) const {
+  std::vector<std::string> args{collector_binary(), "enroll-token", "create", "--data-dir", data_dir_.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const RunResult r = run(args);
+  if (r.status != 0) throw std::runtime_error("enroll-token create failed: " + r.err);
+  std::string token = r.out;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
+std::string enroll_agent(const CollectorProcess& collector, const std::filesystem::path& agent_data_dir) {
+  const RunResult r = run({agent_binary(), "enroll", "--collector", collector.address(), "--token", collector.create_token(), "--data-dir",
+                           agent_data_dir.string()});
+  if (r.status != 0) throw std::runtime_error("enroll failed: " + r.err);
+  std::string id = r.out;
+  while (!id.empty() && id.back() == '\n') id.pop_back();
+  return id;
+}
+
+std::vector<std::string> secure_agent_args(const std::string& collector, const std::filesystem::path& data_dir,
+                                           const std::filesystem::path& replay, bool once) {
+  std::vector<std::string> args = agent_args(collector, data_dir, replay, once);
+  args.erase(std::find(args.begin(), args.end(), "--insecure-loopback"));
+  return args;
 }
 
 std::vector<std::string> agent_args(const std::string& collector, const std::filesystem::path& data_dir,

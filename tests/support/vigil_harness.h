@@ -23,7 +23,9 @@ class CollectorProcess {
  public:
   // Starts `vigil-collector serve` on 127.0.0.1 (a free port unless `port` is given) and waits
   // until it listens.
-  CollectorProcess(const std::filesystem::path& data_dir, const std::filesystem::path& log, int port = 0);
+  // With `insecure_loopback` false it serves mutual TLS (the production mode).
+  CollectorProcess(const std::filesystem::path& data_dir, const std::filesystem::path& log, int port = 0,
+                   bool insecure_loopback = true);
 
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
@@ -32,6 +34,10 @@ class CollectorProcess {
   uint64_t stored_count() const;
   // Stored captures through the public command line.
   std::vector<nlohmann::json> captures() const;
+  std::vector<nlohmann::json> devices() const;
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  // `vigil-collector enroll-token create`; the token it printed.
+  std::string create_token(const std::vector<std::string>& extra = {}) const;
 
  private:
   std::filesystem::path data_dir_;
@@ -42,6 +48,12 @@ class CollectorProcess {
 // `vigil-agent` arguments for a replay run against `collector` with the small test pack.
 std::vector<std::string> agent_args(const std::string& collector, const std::filesystem::path& data_dir,
                                     const std::filesystem::path& replay, bool once);
+
+// `vigil-agent` arguments for the production mode: mutual TLS, after `enroll_agent`.
+std::vector<std::string> secure_agent_args(const std::string& collector, const std::filesystem::path& data_dir,
+                                           const std::filesystem::path& replay, bool once);
+// Enrolls an agent data dir with `collector`; returns the device id (throws on failure).
+std::string enroll_agent(const CollectorProcess& collector, const std::filesystem::path& agent_data_dir);
 
 // Rows in the agent's outbox (captures not yet acknowledged).
 uint64_t outbox_depth(const std::filesystem::path& agent_data_dir);

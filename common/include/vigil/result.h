@@ -15,6 +15,7 @@ enum class ErrorCode {
   kIo,               // the OS refused: disk full, permission, missing directory
   kCorrupt,          // stored data failed a check
   kUnavailable,      // a peer is down or unreachable; worth retrying
+  kPermissionDenied, // refused by policy: a revoked device, a used or expired token
   kInternal,
 };
 

@@ -1,0 +1,41 @@
+#pragma once
+// Key, certificate and token helpers shared by the agent (device side of enrollment) and the
+// collector (its CA). OpenSSL stays behind this header: callers see PEM strings only.
+
+#include <string>
+#include <string_view>
+
+#include "vigil/result.h"
+
+namespace vigil::pki {
+
+// A new EC P-256 private key, PKCS#8 PEM.
+Result<std::string> generate_key_pem();
+// A PKCS#10 request for `key_pem`'s public key, signed with it (proof of possession).
+Result<std::string> make_csr_pem(const std::string& key_pem, const std::string& common_name);
+// SHA-256 of the certificate's DER encoding, lowercase hex: what an enrollment token pins.
+Result<std::string> certificate_sha256(const std::string& cert_pem);
+// The first certificate's subject common name.
+Result<std::string> certificate_common_name(const std::string& cert_pem);
+// True if `cert_pem` was signed by `issuer_pem`'s key.
+Result<bool> signed_by(const std::string& cert_pem, const std::string& issuer_pem);
+// Lowercase hex SHA-256 of arbitrary bytes.
+std::string sha256_hex(std::string_view bytes);
+std::string random_hex(size_t bytes);
+
+// An enrollment token: "vigil1.<CA SHA-256, 64 hex>.<secret, 32 hex>". The CA hash lets the agent
+// verify the collector during enrollment without trusting on first use; the collector keeps only
+// the secret's SHA-256.
+struct EnrollToken {
+  std::string ca_sha256;
+  std::string secret;
+};
+inline constexpr std::string_view kTokenPrefix = "vigil1";
+std::string format_token(const EnrollToken& token);
+Result<EnrollToken> parse_token(std::string_view text);
+
+// The name every collector server certificate carries and every agent checks, whatever address
+// it dials: the CA is private and pinned, so the name only has to be agreed, not resolvable.
+inline constexpr std::string_view kCollectorServerName = "vigil-collector";
+
+}  // namespace vigil::pki
