@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "vigil/openssl_handles.h"
 #include "vigil/pki.h"
 
 namespace vigil::collector {
@@ -33,25 +34,12 @@ constexpr auto kSecondsPerDay = 24L * 60 * 60;
 // CA, not from the dates.
 constexpr long kBackdateDays = 5 * 365;
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using Req = std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>>;
+using openssl::Bio;
+using openssl::Cert;
+using openssl::Key;
+using openssl::Req;
 
-Error ssl_error(const std::string& what) {
-  std::string detail;
-  if (const unsigned long e = ERR_get_error(); e != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    detail = std::string(": ") + buf;
-  }
-  ERR_clear_error();
-  return make_error(ErrorCode::kInvalidArgument, what + detail);
-}
+Error ssl_error(const std::string& what) { return openssl::error(what); }
 
 Key read_key(const std::string& pem) {
   Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));

@@ -1,3 +1,5 @@
+#include "vigil/hex.h"
+#include "vigil/openssl_handles.h"
 #include "vigil/pki.h"
 
 #include <openssl/err.h>
@@ -12,25 +14,12 @@
 namespace vigil::pki {
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using Req = std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>>;
+using openssl::Bio;
+using openssl::Cert;
+using openssl::Key;
+using openssl::Req;
 
-Error openssl_error(const std::string& what) {
-  std::string detail;
-  if (const unsigned long e = ERR_get_error(); e != 0) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    detail = std::string(": ") + buf;
-  }
-  ERR_clear_error();
-  return make_error(ErrorCode::kInvalidArgument, what + detail);
-}
+Error openssl_error(const std::string& what) { return openssl::error(what); }
 
 std::string bio_string(BIO* bio) {
   char* data = nullptr;
@@ -50,17 +39,6 @@ Result<Key> read_key(const std::string& pem) {
   Key key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!key) return openssl_error("not a PEM private key");
   return key;
-}
-
-std::string to_hex(const unsigned char* data, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 15]);
-  }
-  return out;
 }
 
 bool is_hex(std::string_view s, size_t length) {

@@ -1,3 +1,4 @@
+#include "vigil/hex.h"
 #include "vigil/signatures/matcher.h"
 
 #include <hs/hs.h>
@@ -27,16 +28,6 @@ int on_regex(unsigned int id, unsigned long long from, unsigned long long to, un
   // The expression spans the delimiting spaces; the hit is what lies between.
   static_cast<std::vector<RawHit>*>(context)->push_back({id, static_cast<uint32_t>(from + 1), static_cast<uint32_t>(to - 1)});
   return 0;
-}
-
-std::string hex(const unsigned char* bytes, size_t n) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return out;
 }
 
 std::string where(const Rule& rule) { return rule.file + ":" + std::to_string(rule.line) + ": rule " + rule.id + ": "; }
@@ -152,7 +143,7 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
   crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(key_material.data()), key_material.size());
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&state, digest);
-  stats_.cache_key = hex(digest, sizeof digest);
+  stats_.cache_key = to_hex(digest, sizeof digest);
 
   std::filesystem::path literal_path;
   std::filesystem::path regex_path;

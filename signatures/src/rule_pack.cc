@@ -1,3 +1,4 @@
+#include "vigil/hex.h"
 #include "vigil/signatures/rule_pack.h"
 
 #include <sodium.h>
@@ -136,17 +137,6 @@ Rule parse_rule(const std::string& file, const std::string& category, const toml
   return rule;
 }
 
-std::string hex(const unsigned char* bytes, size_t n) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return out;
-}
-
 RulePack parse(const std::vector<PackFile>& files) {
   RulePack pack;
   crypto_hash_sha256_state digest;
@@ -203,7 +193,7 @@ RulePack parse(const std::vector<PackFile>& files) {
   if (pack.rules.empty()) throw PackError("the pack has no rules");
   unsigned char out[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&digest, out);
-  pack.digest = hex(out, sizeof out);
+  pack.digest = to_hex(out, sizeof out);
   return pack;
 }
 
