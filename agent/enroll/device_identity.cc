@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "vigil/files.h"
 #include "vigil/pki.h"
 #include "vigil/v1/enrollment.grpc.pb.h"
 
@@ -20,29 +21,6 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds kEnrollDeadline{30};
 constexpr const char* kFiles[] = {"device_id", "device.key", "device.crt", "ca.crt", "seal.pub"};
-
-Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kCorrupt, path.string() + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result<void> write_file(const fs::path& path, const std::string& bytes, bool secret) {
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.flush();
-    if (!out) return make_error(ErrorCode::kIo, path.string() + ": cannot write");
-  }
-  std::error_code ec;
-  // The device key is readable by the service account only: a pupil who could read it could
-  // impersonate the PC.
-  fs::permissions(path, secret ? fs::perms::owner_read | fs::perms::owner_write : fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read, ec);
-  if (ec) return make_error(ErrorCode::kIo, path.string() + ": " + ec.message());
-  return {};
-}
 
 std::string pem_of(X509* cert) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
@@ -110,7 +88,7 @@ Result<void> save_identity(const fs::path& data_dir, const DeviceIdentity& id) {
   fs::permissions(tmp, fs::perms::owner_all, ec);
   const std::string* sources[] = {&id.device_id, &id.key_pem, &id.certificate_pem, &id.ca_certificate_pem, &id.seal_public_key};
   for (size_t i = 0; i < std::size(kFiles); ++i) {
-    if (auto r = write_file(tmp / kFiles[i], *sources[i], i == 1); !r) return r;
+    if (auto r = write_file(tmp / kFiles[i], *sources[i], i == 1 ? FileAccess::kOwnerOnly : FileAccess::kWorldReadable); !r) return r;
   }
   const fs::path dir = data_dir / "identity";
   if (fs::exists(dir)) {

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "vigil/files.h"
 #include "vigil/openssl_handles.h"
 #include "vigil/pki.h"
 
@@ -93,30 +94,6 @@ Result<std::string> make_certificate(EVP_PKEY* subject_key, const std::string& c
   return cert_pem(cert.get());
 }
 
-Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kIo, path.string() + ": cannot read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result<void> write_private(const fs::path& path, const std::string& bytes, bool secret) {
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.flush();
-    if (!out) return make_error(ErrorCode::kIo, path.string() + ": cannot write");
-  }
-  // Private keys are readable by the collector's account only.
-  std::error_code ec;
-  fs::permissions(path, secret ? fs::perms::owner_read | fs::perms::owner_write
-                               : fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read,
-                  ec);
-  if (ec) return make_error(ErrorCode::kIo, path.string() + ": " + ec.message());
-  return {};
-}
-
 Result<void> create_pki(const fs::path& dir) {
   auto ca_key_pem = pki::generate_key_pem();
   auto server_key_pem = pki::generate_key_pem();
@@ -147,7 +124,7 @@ Result<void> create_pki(const fs::path& dir) {
   } files[] = {{"ca.key", *ca_key_pem, true},   {"ca.crt", *ca, false},        {"server.key", *server_key_pem, true},
                {"server.crt", chain, false},    {"seal.key", seal_sk, true},   {"seal.pub", seal_pk, false}};
   for (const auto& f : files) {
-    if (auto r = write_private(dir / f.name, f.bytes, f.secret); !r) return r;
+    if (auto r = write_file(dir / f.name, f.bytes, f.secret ? FileAccess::kOwnerOnly : FileAccess::kWorldReadable); !r) return r;
   }
   return {};
 }

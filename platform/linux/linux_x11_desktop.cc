@@ -13,6 +13,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <memory>
 #include <vector>
@@ -170,17 +171,23 @@ class X11DesktopSource final : public DesktopSource {
     if (auto ev = key_event(state_.get(), compose_.get(), keycode)) sink(*ev);
   }
 
-  Window active_window() {
-    Window found = None;
-    Atom type = None;
+  // One 32-bit property value (Xlib hands those back as longs), if the window has it.
+  std::optional<unsigned long> long_property(Window window, Atom property, Atom type) {
+    Atom actual = None;
     int format = 0;
     unsigned long count = 0, after = 0;
     unsigned char* data = nullptr;
-    if (XGetWindowProperty(dpy_, root_, net_active_window_, 0, 1, False, XA_WINDOW, &type, &format, &count, &after, &data) == Success &&
-        data && count == 1 && format == 32) {
-      found = *reinterpret_cast<Window*>(data);
+    std::optional<unsigned long> out;
+    if (XGetWindowProperty(dpy_, window, property, 0, 1, False, type, &actual, &format, &count, &after, &data) == Success && data &&
+        count == 1 && format == 32) {
+      out = *reinterpret_cast<unsigned long*>(data);
     }
     if (data) XFree(data);
+    return out;
+  }
+
+  Window active_window() {
+    Window found = static_cast<Window>(long_property(root_, net_active_window_, XA_WINDOW).value_or(None));
     if (found == None) {  // no EWMH window manager: fall back to the X input focus
       int revert = 0;
       XGetInputFocus(dpy_, &found, &revert);
@@ -216,21 +223,14 @@ class X11DesktopSource final : public DesktopSource {
     w.id = std::to_string(active_);
     w.title = text_property(active_, net_wm_name_, utf8_string_);
     if (w.title.empty()) w.title = text_property(active_, XA_WM_NAME, AnyPropertyType);
-    Atom type = None;
-    int format = 0;
-    unsigned long count = 0, after = 0;
-    unsigned char* data = nullptr;
-    if (XGetWindowProperty(dpy_, active_, net_wm_pid_, 0, 1, False, XA_CARDINAL, &type, &format, &count, &after, &data) == Success &&
-        data && count == 1 && format == 32) {
-      const auto pid = static_cast<unsigned long>(*reinterpret_cast<unsigned long*>(data));
-      const std::filesystem::path proc = "/proc/" + std::to_string(pid);
+    if (const auto pid = long_property(active_, net_wm_pid_, XA_CARDINAL)) {
+      const std::filesystem::path proc = "/proc/" + std::to_string(*pid);
       std::ifstream comm(proc / "comm");
       std::getline(comm, w.app);
       std::error_code ec;
       const auto exe = std::filesystem::read_symlink(proc / "exe", ec);
       if (!ec) w.app_path = exe.string();
     }
-    if (data) XFree(data);
     if (w.app.empty()) {
       XClassHint hint{};
       if (XGetClassHint(dpy_, active_, &hint)) {
