@@ -230,9 +230,9 @@ Candidate run_from(const ParsedPattern& elements, size_t first) {
     // A run of common words keeps growing past the usual bound: "i want" alone would send most
     // units to the verifier.
     const bool common = started && only_common_words(c.expansions);
-    const size_t cap = !started || common                       ? kMaxFirstElementLiterals
-                       : rarity_of(c.expansions) <= kVeryCommonRarity ? kMaxWeakAnchorLiterals
-                                                                      : kMaxAnchorLiterals;
+    const size_t cap = !started                                                     ? kMaxFirstElementLiterals
+                       : common || rarity_of(c.expansions) <= kVeryCommonRarity ? kMaxWeakAnchorLiterals
+                                                                                  : kMaxAnchorLiterals;
     std::optional<Expansions> options = literal_expansions(elements[i], kMaxFirstElementLiterals);
     if (!options || c.expansions.size() * options->size() > cap) break;
     Expansions next;
