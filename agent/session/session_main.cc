@@ -269,7 +269,12 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
         spdlog::debug("browser password field {}", browsers.password_focused_now() ? "focused" : "left");
       }
     } else if (auto* page = std::get_if<agent::PageVisit>(&ev.message)) {
-      for (const auto& p : pages.offer(ev.connection, std::move(*page), ev.at)) hand_on_page(p, ev.connection);
+      const auto passed = pages.offer(ev.connection, std::move(*page), ev.at);
+      for (const auto& p : passed) hand_on_page(p, ev.connection);
+      const auto& n = pages.counters();
+      // Counts only: a URL is pupil content and stays out of logs.
+      spdlog::debug("browser page report: {} (passed {}, duplicates {}, superseded {})", passed.empty() ? "held or dropped" : "passed", n.passed,
+                    n.duplicates, n.superseded);
     }
   };
 
