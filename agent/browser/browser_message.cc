@@ -46,9 +46,9 @@ Result<BrowserMessage> parse_browser_message(const json& j, bool from_host, std:
   const std::string kind = type->get<std::string>();
   if (kind == "hello") {
     auto version = j.find("version");
-    if (version == j.end() || !version->is_number_unsigned()) return field_error("version", "a non-negative integer");
-    if (version->get<uint64_t>() != kBrowserProtocolVersion) {
-      return make_error(ErrorCode::kInvalidArgument, "protocol version " + std::to_string(version->get<uint64_t>()) + " is not supported (expected 1)");
+    if (version == j.end() || !version->is_number_integer() || version->get<int64_t>() < 0) return field_error("version", "a non-negative integer");
+    if (version->get<int64_t>() != kBrowserProtocolVersion) {
+      return make_error(ErrorCode::kInvalidArgument, "protocol version " + std::to_string(version->get<int64_t>()) + " is not supported (expected 1)");
     }
     BrowserHello h;
     auto browser = text_field(j, "browser", kMaxBrowserNameBytes, true);
@@ -77,7 +77,9 @@ Result<BrowserMessage> parse_browser_message(const json& j, bool from_host, std:
     p.observed_at = now;
     if (from_host) {
       auto observed = j.find("observed_ms");
-      if (observed == j.end() || !observed->is_number_unsigned()) return field_error("observed_ms", "a non-negative integer");
+      if (observed == j.end() || !observed->is_number_integer() || observed->get<int64_t>() < 0) {
+        return field_error("observed_ms", "a non-negative integer");
+      }
       p.observed_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(observed->get<uint64_t>()));
     }
     return BrowserMessage(std::move(p));
