@@ -191,8 +191,13 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     auto r = browser.listener->run(
         [&](agent::BrowserEvent ev) {
           std::lock_guard lock(queue_mutex);
-          // Bounded like the agent link: a host flooding faster than the helper drains loses the oldest.
-          if (browser_queue.size() >= kMaxBrowserEvents) browser_queue.pop_front();
+          // Bounded like the agent link: a host flooding faster than the helper drains loses its
+          // oldest page reports. Privacy: password-focus and connection events are never dropped.
+          if (browser_queue.size() >= kMaxBrowserEvents) {
+            auto page = std::find_if(browser_queue.begin(), browser_queue.end(),
+                                     [](const agent::BrowserEvent& e) { return std::holds_alternative<agent::PageVisit>(e.message); });
+            if (page != browser_queue.end()) browser_queue.erase(page);
+          }
           browser_queue.push_back(std::move(ev));
           queue_cv.notify_one();
         },
