@@ -285,6 +285,8 @@ test('a browser without the extension is a coverage gap until the extension conn
   await waitUntil('the extension to reach vigil-session', () => sessionLog().includes('browser extension connected (chromium'));
   await waitUntil('the gap to clear at the collector', () => browserGaps().length === 0, DELIVERY_TIMEOUT_MS);
   for (const source of devices()[0].sources) assert.doesNotMatch(source.state, /browser extension missing/);
+  // Every route watched: the network manager sees full coverage, not "partial".
+  await waitUntil('coverage to be full', () => devices()[0].coverage.state === 'full', DELIVERY_TIMEOUT_MS);
 });
 
 test('visited pages and searches arrive as url captures with the URL kept', async () => {
