@@ -164,7 +164,8 @@ int AgentRunner::run() {
     return 1;
   }
   const std::string pack_version = pack->version;
-  auto matcher = signatures::Matcher::compile(std::move(*pack));
+  // Compiled databases are cached beside the outbox: restarts load them instead of compiling.
+  auto matcher = signatures::Matcher::compile(std::move(*pack), std::filesystem::path(o.data_dir) / "rule-cache");
   if (!matcher) {
     spdlog::critical("rule pack: {}", matcher.error().message);
     return 1;

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -62,6 +63,21 @@ void store_cached(const std::filesystem::path& path, const hs_database_t* db) {
   if (ec) std::filesystem::remove(tmp, ec);
 }
 
+// Databases of packs no longer in use would pile up with every rule update: any not loaded or
+// written for this long is removed when a new one is stored.
+constexpr auto kUnusedCacheLifetime = std::chrono::hours(24 * 30);
+
+void prune_cache(const std::filesystem::path& dir) {
+  std::error_code ec;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - kUnusedCacheLifetime;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".hsdb") continue;
+    std::error_code stat_error;
+    const auto written = entry.last_write_time(stat_error);
+    if (!stat_error && written < cutoff) std::filesystem::remove(entry.path(), stat_error);
+  }
+}
+
 size_t database_size(const void* db) {
   size_t size = 0;
   if (db) hs_database_size(static_cast<const hs_database_t*>(db), &size);
@@ -71,22 +87,18 @@ size_t database_size(const void* db) {
 }  // namespace
 
 void Scratch::release() {
-  if (literal_) hs_free_scratch(static_cast<hs_scratch_t*>(literal_));
-  if (regex_) hs_free_scratch(static_cast<hs_scratch_t*>(regex_));
-  literal_ = regex_ = nullptr;
+  if (hs_) hs_free_scratch(static_cast<hs_scratch_t*>(hs_));
+  hs_ = nullptr;
 }
 
-Scratch::Scratch(Scratch&& other) noexcept : owner_(other.owner_), literal_(other.literal_), regex_(other.regex_) {
-  other.literal_ = other.regex_ = nullptr;
-}
+Scratch::Scratch(Scratch&& other) noexcept : owner_(other.owner_), hs_(other.hs_) { other.hs_ = nullptr; }
 
 Scratch& Scratch::operator=(Scratch&& other) noexcept {
   if (this != &other) {
     release();
     owner_ = other.owner_;
-    literal_ = other.literal_;
-    regex_ = other.regex_;
-    other.literal_ = other.regex_ = nullptr;
+    hs_ = other.hs_;
+    other.hs_ = nullptr;
   }
   return *this;
 }
@@ -94,98 +106,146 @@ Scratch& Scratch::operator=(Scratch&& other) noexcept {
 Scratch::~Scratch() { release(); }
 
 Matcher::~Matcher() {
-  for (void* s : {literal_prototype_, regex_prototype_}) {
-    if (s) hs_free_scratch(static_cast<hs_scratch_t*>(s));
-  }
-  for (void* d : {literal_db_, regex_db_}) {
+  if (scratch_prototype_) hs_free_scratch(static_cast<hs_scratch_t*>(scratch_prototype_));
+  for (void* d : {rule_literals_.db, exception_literals_.db, rule_regexes_.db, exception_regexes_.db}) {
     if (d) hs_free_database(static_cast<hs_database_t*>(d));
   }
 }
 
 Result<void> Matcher::build_plans() {
-  std::unordered_map<std::string, uint32_t> literal_ids;
+  std::unordered_map<std::string, uint32_t> literal_ids[2];
   for (uint32_t r = 0; r < pack_.rules.size(); ++r) {
-    const Rule& rule = pack_.rules[r];
+    Rule& rule = pack_.rules[r];
     for (bool is_unless : {false, true}) {
-      for (const auto& p : is_unless ? rule.unless : rule.patterns) {
-        auto parsed = parse_pattern(p);
-        if (!parsed) return make_error(ErrorCode::kInvalidArgument, where(rule) + "\"" + p + "\": " + parsed.error().message);
+      LiteralSet& literals = is_unless ? exception_literals_ : rule_literals_;
+      auto& ids = literal_ids[is_unless ? 1 : 0];
+      const auto& texts = is_unless ? rule.unless : rule.patterns;
+      auto& parsed_already = is_unless ? rule.parsed_unless : rule.parsed_patterns;
+      for (size_t k = 0; k < texts.size(); ++k) {
+        // Packs from load_rule_pack arrive parsed; a pack built in code may not.
+        auto parsed = k < parsed_already.size() ? Result<ParsedPattern>(std::move(parsed_already[k])) : parse_pattern(texts[k]);
+        if (!parsed) return make_error(ErrorCode::kInvalidArgument, where(rule) + "\"" + texts[k] + "\": " + parsed.error().message);
         const auto index = static_cast<uint32_t>(patterns_.size());
         patterns_.push_back({r, is_unless, plan_pattern(std::move(*parsed))});
         const PatternPlan& plan = patterns_.back().plan;
         if (plan.use_regex) {
-          regex_patterns_.push_back(index);
+          (is_unless ? exception_regexes_ : rule_regexes_).patterns.push_back(index);
           continue;
         }
         for (const auto& literal : plan.anchors) {
-          auto [it, inserted] = literal_ids.emplace(literal, static_cast<uint32_t>(literal_text_.size()));
+          auto [it, inserted] = ids.emplace(literal, static_cast<uint32_t>(literals.text.size()));
           if (inserted) {
-            literal_text_.push_back(literal);
-            anchors_.push_back({static_cast<uint32_t>(literal.size()), {}});
+            literals.text.push_back(literal);
+            literals.anchors.push_back({static_cast<uint32_t>(literal.size()), {}});
           }
-          auto& owners = anchors_[it->second].patterns;
+          auto& owners = literals.anchors[it->second].patterns;
           if (owners.empty() || owners.back() != index) owners.push_back(index);
         }
       }
     }
   }
-  stats_.literals = literal_text_.size();
-  stats_.regexes = regex_patterns_.size();
+  for (Rule& rule : pack_.rules) {
+    rule.parsed_patterns.clear();  // moved into patterns_
+    rule.parsed_unless.clear();
+  }
+  stats_.literals = rule_literals_.text.size() + exception_literals_.text.size();
+  stats_.exception_literals = exception_literals_.text.size();
+  stats_.regexes = rule_regexes_.patterns.size() + exception_regexes_.patterns.size();
   return {};
 }
 
+namespace {
+
+Result<hs_database_t*> compile_literals(const std::vector<std::string>& literals) {
+  if (literals.empty()) return static_cast<hs_database_t*>(nullptr);
+  std::vector<const char*> expressions;
+  std::vector<size_t> lengths;
+  std::vector<unsigned int> ids;
+  std::vector<unsigned int> flags(literals.size(), 0);
+  for (size_t i = 0; i < literals.size(); ++i) {
+    expressions.push_back(literals[i].data());
+    lengths.push_back(literals[i].size());
+    ids.push_back(static_cast<unsigned int>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(), static_cast<unsigned int>(expressions.size()),
+                           HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
+    std::string message = std::string("hyperscan literal compile failed: ") + (error ? error->message : "unknown");
+    hs_free_compile_error(error);
+    return make_error(ErrorCode::kInvalidArgument, message);
+  }
+  return db;
+}
+
+}  // namespace
+
 Result<void> Matcher::compile_databases(const std::optional<std::filesystem::path>& cache_dir) {
-  // The key covers everything that changes what the databases mean.
+  // Keyed by exactly what is compiled (every literal and expression, in id order) and the engine
+  // that compiles it, so a cached database can't be paired with the wrong ids whatever changed.
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
-  const std::string key_material = pack_.digest + "|normaliser=" + std::to_string(kNormaliserVersion) +
-                                   "|matcher=" + std::to_string(kMatcherVersion) + "|hyperscan=" + hs_version() + "|mode=block";
-  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(key_material.data()), key_material.size());
+  std::string material;
+  auto feed = [&](std::string_view bytes) {
+    material.append(bytes);
+    material.push_back('\0');
+  };
+  feed(std::string("hyperscan=") + hs_version() + "|mode=block|matcher=" + std::to_string(kMatcherVersion));
+  for (const LiteralSet* set : {&rule_literals_, &exception_literals_}) {
+    feed("literals");
+    for (const auto& literal : set->text) feed(literal);
+  }
+  for (const RegexSet* set : {&rule_regexes_, &exception_regexes_}) {
+    feed("expressions");
+    for (uint32_t index : set->patterns) feed(to_expression(patterns_[index].plan.pattern));
+  }
+  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(material.data()), material.size());
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&state, digest);
   stats_.cache_key = to_hex(digest, sizeof digest);
 
-  std::filesystem::path literal_path;
-  std::filesystem::path regex_path;
+  struct Slot {
+    const char* name;
+    void** db;
+    bool wanted;
+  };
+  const Slot slots[] = {{"rules.literal", &rule_literals_.db, !rule_literals_.text.empty()},
+                        {"exceptions.literal", &exception_literals_.db, !exception_literals_.text.empty()},
+                        {"rules.regex", &rule_regexes_.db, !rule_regexes_.patterns.empty()},
+                        {"exceptions.regex", &exception_regexes_.db, !exception_regexes_.patterns.empty()}};
+  auto path_of = [&](const Slot& slot) { return *cache_dir / (stats_.cache_key + "." + slot.name + ".hsdb"); };
+
   if (cache_dir) {
-    literal_path = *cache_dir / (stats_.cache_key + ".literal.hsdb");
-    regex_path = *cache_dir / (stats_.cache_key + ".regex.hsdb");
-    auto literal = load_cached(literal_path);
-    auto regex = regex_patterns_.empty() ? Result<hs_database_t*>(nullptr) : load_cached(regex_path);
-    if (literal && regex) {
-      literal_db_ = *literal;
-      regex_db_ = *regex;
+    bool all = true;
+    for (const Slot& slot : slots) {
+      if (!slot.wanted) continue;
+      auto loaded = load_cached(path_of(slot));
+      if (!loaded) {
+        all = false;
+        break;
+      }
+      *slot.db = *loaded;
+    }
+    if (all) {
       stats_.from_cache = true;
     } else {
-      if (literal) hs_free_database(*literal);
-      if (regex && *regex) hs_free_database(*regex);
+      for (const Slot& slot : slots) {
+        if (*slot.db) hs_free_database(static_cast<hs_database_t*>(*slot.db));
+        *slot.db = nullptr;
+      }
     }
   }
 
-  if (!literal_db_) {
-    std::vector<const char*> expressions;
-    std::vector<size_t> lengths;
-    std::vector<unsigned int> ids;
-    std::vector<unsigned int> flags(literal_text_.size(), 0);
-    for (size_t i = 0; i < literal_text_.size(); ++i) {
-      expressions.push_back(literal_text_[i].data());
-      lengths.push_back(literal_text_[i].size());
-      ids.push_back(static_cast<unsigned int>(i));
+  if (!stats_.from_cache) {
+    for (LiteralSet* set : {&rule_literals_, &exception_literals_}) {
+      auto db = compile_literals(set->text);
+      if (!db) return db.error();
+      set->db = *db;
     }
-    hs_database_t* db = nullptr;
-    hs_compile_error_t* error = nullptr;
-    if (hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(), static_cast<unsigned int>(expressions.size()),
-                             HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
-      std::string message = std::string("hyperscan literal compile failed: ") + (error ? error->message : "unknown");
-      hs_free_compile_error(error);
-      return make_error(ErrorCode::kInvalidArgument, message);
-    }
-    literal_db_ = db;
-    if (regex_patterns_.empty()) {
-      regex_db_ = nullptr;
-    } else {
+    for (RegexSet* set : {&rule_regexes_, &exception_regexes_}) {
+      if (set->patterns.empty()) continue;
       std::vector<std::string> texts;
-      for (uint32_t index : regex_patterns_) texts.push_back(to_expression(patterns_[index].plan.pattern));
+      for (uint32_t index : set->patterns) texts.push_back(to_expression(patterns_[index].plan.pattern));
       std::vector<const char*> c_texts;
       std::vector<unsigned int> regex_ids;
       for (size_t i = 0; i < texts.size(); ++i) {
@@ -194,40 +254,40 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
       }
       std::vector<unsigned int> regex_flags(texts.size(), HS_FLAG_SOM_LEFTMOST);
       hs_database_t* rdb = nullptr;
+      hs_compile_error_t* error = nullptr;
       if (hs_compile_multi(c_texts.data(), regex_flags.data(), regex_ids.data(), static_cast<unsigned int>(texts.size()), HS_MODE_BLOCK,
                            nullptr, &rdb, &error) != HS_SUCCESS) {
         std::string message = "hyperscan compile failed";
         if (error && error->expression >= 0) {
-          message = where(pack_.rules[patterns_[regex_patterns_[static_cast<size_t>(error->expression)]].rule_index]) + error->message;
+          message = where(pack_.rules[patterns_[set->patterns[static_cast<size_t>(error->expression)]].rule_index]) + error->message;
         }
         hs_free_compile_error(error);
         return make_error(ErrorCode::kInvalidArgument, message);
       }
-      regex_db_ = rdb;
+      set->db = rdb;
     }
     if (cache_dir) {
       std::error_code ec;
       std::filesystem::create_directories(*cache_dir, ec);
       if (!ec) {
-        store_cached(literal_path, static_cast<hs_database_t*>(literal_db_));
-        if (regex_db_) store_cached(regex_path, static_cast<hs_database_t*>(regex_db_));
+        for (const Slot& slot : slots) {
+          if (*slot.db) store_cached(path_of(slot), static_cast<hs_database_t*>(*slot.db));
+        }
+        prune_cache(*cache_dir);
       }
     }
   }
-  stats_.database_bytes = database_size(literal_db_) + database_size(regex_db_);
 
+  // One scratch serves every database: Hyperscan grows it to fit each.
   hs_scratch_t* prototype = nullptr;
-  if (hs_alloc_scratch(static_cast<hs_database_t*>(literal_db_), &prototype) != HS_SUCCESS) {
-    return make_error(ErrorCode::kInternal, "hyperscan scratch allocation failed");
-  }
-  literal_prototype_ = prototype;
-  if (regex_db_) {
-    hs_scratch_t* regex_prototype = nullptr;
-    if (hs_alloc_scratch(static_cast<hs_database_t*>(regex_db_), &regex_prototype) != HS_SUCCESS) {
+  for (const Slot& slot : slots) {
+    stats_.database_bytes += database_size(*slot.db);
+    if (*slot.db && hs_alloc_scratch(static_cast<hs_database_t*>(*slot.db), &prototype) != HS_SUCCESS) {
+      if (prototype) hs_free_scratch(prototype);
       return make_error(ErrorCode::kInternal, "hyperscan scratch allocation failed");
     }
-    regex_prototype_ = regex_prototype;
   }
+  scratch_prototype_ = prototype;
   return {};
 }
 
@@ -236,72 +296,96 @@ Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const std
   std::shared_ptr<Matcher> m(new Matcher());
   m->pack_ = std::move(pack);
   if (auto r = m->build_plans(); !r) return r.error();
-  if (m->literal_text_.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
+  if (m->rule_literals_.text.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
   if (auto r = m->compile_databases(cache_dir); !r) return r.error();
   return std::shared_ptr<const Matcher>(std::move(m));
 }
 
 Result<Scratch> Matcher::make_scratch() const {
-  hs_scratch_t* literal = nullptr;
-  hs_scratch_t* regex = nullptr;
-  if (hs_clone_scratch(static_cast<hs_scratch_t*>(literal_prototype_), &literal) != HS_SUCCESS ||
-      (regex_prototype_ && hs_clone_scratch(static_cast<hs_scratch_t*>(regex_prototype_), &regex) != HS_SUCCESS)) {
-    if (literal) hs_free_scratch(literal);
+  hs_scratch_t* copy = nullptr;
+  if (hs_clone_scratch(static_cast<hs_scratch_t*>(scratch_prototype_), &copy) != HS_SUCCESS) {
     return make_error(ErrorCode::kInternal, "hyperscan scratch clone failed");
   }
-  return Scratch(this, literal, regex);
+  return Scratch(this, copy);
 }
 
-Result<void> Matcher::collect(const NormalisedText& normalised, Scratch& scratch, std::vector<RawHit>& raw) const {
-  const std::string& n = normalised.text;
+Result<void> Matcher::collect(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const {
+  if (!set.db) return {};
   thread_local std::vector<LiteralMatch> literal_matches;
   literal_matches.clear();
-  if (hs_scan(static_cast<const hs_database_t*>(literal_db_), n.data(), static_cast<unsigned int>(n.size()), 0,
-              static_cast<hs_scratch_t*>(scratch.literal_), on_literal, &literal_matches) != HS_SUCCESS) {
+  if (hs_scan(static_cast<const hs_database_t*>(set.db), text.data(), static_cast<unsigned int>(text.size()), 0,
+              static_cast<hs_scratch_t*>(scratch.hs_), on_literal, &literal_matches) != HS_SUCCESS) {
     return make_error(ErrorCode::kInternal, "hyperscan scan failed");
   }
-  const auto first_new = raw.size();
   for (const LiteralMatch& m : literal_matches) {
-    const Anchor& anchor = anchors_[m.id];
+    const Anchor& anchor = set.anchors[m.id];
     const auto anchor_start = static_cast<uint32_t>(m.to - anchor.length);
     for (uint32_t index : anchor.patterns) {
-      const auto span = verify(patterns_[index].plan, n, anchor_start, static_cast<size_t>(m.to));
+      const auto span = verify(patterns_[index].plan, text, anchor_start, static_cast<size_t>(m.to));
       if (span) raw.push_back({index, static_cast<uint32_t>(span->start), static_cast<uint32_t>(span->end)});
     }
   }
-  if (regex_db_) {
-    std::vector<RawHit> regex_hits;
-    if (hs_scan(static_cast<const hs_database_t*>(regex_db_), n.data(), static_cast<unsigned int>(n.size()), 0,
-                static_cast<hs_scratch_t*>(scratch.regex_), on_regex, &regex_hits) != HS_SUCCESS) {
-      return make_error(ErrorCode::kInternal, "hyperscan scan failed");
-    }
-    for (RawHit h : regex_hits) {
-      h.pattern = regex_patterns_[h.pattern];
-      raw.push_back(h);
-    }
+  return {};
+}
+
+Result<void> Matcher::collect(const RegexSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const {
+  if (!set.db) return {};
+  const auto first_new = raw.size();
+  if (hs_scan(static_cast<const hs_database_t*>(set.db), text.data(), static_cast<unsigned int>(text.size()), 0,
+              static_cast<hs_scratch_t*>(scratch.hs_), on_regex, &raw) != HS_SUCCESS) {
+    return make_error(ErrorCode::kInternal, "hyperscan scan failed");
   }
-  // Offsets become original byte offsets here, so hits from both readings of "1" compare.
-  for (size_t i = first_new; i < raw.size(); ++i) {
-    raw[i].start = normalised.origin_begin[raw[i].start];
-    raw[i].end = normalised.origin_end[raw[i].end - 1];
-  }
+  for (size_t i = first_new; i < raw.size(); ++i) raw[i].pattern = set.patterns[raw[i].pattern];
   return {};
 }
 
 Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) const {
   if (scratch.owner() != this) return make_error(ErrorCode::kInvalidArgument, "scratch belongs to another matcher");
   // Reused per thread: the scan path allocates nothing once warmed up.
-  thread_local NormalisedText normalised;
-  thread_local std::vector<RawHit> raw;
-  raw.clear();
-  normalise_into(text, normalised);
-  if (auto r = collect(normalised, scratch, raw); !r) return r.error();
-  if (normalised.ambiguous_one) {
-    // "k1ll" reads "kill" with 1 as i, "ki11" only with 1 as l: scan both readings.
-    normalise_into(text, normalised, OneReadsAs::kL);
-    if (auto r = collect(normalised, scratch, raw); !r) return r.error();
-  }
+  thread_local std::string quick;
+  thread_local NormalisedText readings[2];  // "1" read as i, then as l
+  thread_local std::vector<RawHit> raw[2];
+  raw[0].clear();
+  raw[1].clear();
 
+  // Most units are plain text that matches nothing: look for rule patterns in the quick reading
+  // first, and build the origin map and look for exceptions only when something matched.
+  bool normalised = false;
+  if (normalise_text_quick(text, quick)) {
+    if (auto r = collect(rule_literals_, quick, scratch, raw[0]); !r) return r.error();
+    if (auto r = collect(rule_regexes_, quick, scratch, raw[0]); !r) return r.error();
+    if (raw[0].empty()) return std::vector<Hit>{};
+  } else {
+    normalise_into(text, readings[0]);
+    normalised = true;
+    if (auto r = collect(rule_literals_, readings[0].text, scratch, raw[0]); !r) return r.error();
+    if (auto r = collect(rule_regexes_, readings[0].text, scratch, raw[0]); !r) return r.error();
+  }
+  if (!normalised) normalise_into(text, readings[0]);  // the same text as `quick`, with its origin map
+  // "k1ll" reads "kill" with 1 as i, "ki11" only with 1 as l: scan both readings.
+  const size_t reading_count = readings[0].ambiguous_one ? 2 : 1;
+  if (reading_count == 2) {
+    normalise_into(text, readings[1], OneReadsAs::kL);
+    if (auto r = collect(rule_literals_, readings[1].text, scratch, raw[1]); !r) return r.error();
+    if (auto r = collect(rule_regexes_, readings[1].text, scratch, raw[1]); !r) return r.error();
+  }
+  if (raw[0].empty() && raw[1].empty()) return std::vector<Hit>{};
+  for (size_t i = 0; i < reading_count; ++i) {
+    if (auto r = collect(exception_literals_, readings[i].text, scratch, raw[i]); !r) return r.error();
+    if (auto r = collect(exception_regexes_, readings[i].text, scratch, raw[i]); !r) return r.error();
+  }
+  // Offsets become original byte offsets here, so hits from both readings of "1" compare.
+  for (size_t i = 0; i < reading_count; ++i) {
+    for (RawHit& h : raw[i]) {
+      h.start = readings[i].origin_begin[h.start];
+      h.end = readings[i].origin_end[h.end - 1];
+    }
+  }
+  raw[0].insert(raw[0].end(), raw[1].begin(), raw[1].end());
+  return resolve(raw[0]);
+}
+
+std::vector<Hit> Matcher::resolve(const std::vector<RawHit>& raw) const {
   std::vector<Hit> out;
   for (const RawHit& h : raw) {
     const PatternRef& ref = patterns_[h.pattern];

@@ -1,5 +1,7 @@
 #include "vigil/signatures/normaliser.h"
 
+#include "normaliser_rules.h"
+
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
@@ -243,9 +245,6 @@ void split_words(const std::vector<Unit>& units, Buffers& b) {
   }
 }
 
-// Runs of three or more single letters ("s u i c i d e", "s.u.i.c.i.d.e") read as one word.
-constexpr uint32_t kMaxSpacedLetterGap = 3;  // bytes between letters: ". " or " - " still count
-constexpr size_t kMinSpacedLetters = 3;
 
 void append(NormalisedText& out, UChar32 cp, uint32_t begin, uint32_t end) {
   if (cp < 0x80) {

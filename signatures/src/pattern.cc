@@ -16,7 +16,9 @@ bool is_word_char(char c) {
 Error bad(std::string reason) { return make_error(ErrorCode::kInvalidArgument, std::move(reason)); }
 
 std::vector<std::string> normalised_words(std::string_view raw) {
-  const std::string normalised = normalise(raw).text;  // " w1 w2 "
+  // " w1 w2 "; pattern words are nearly always plain ASCII, which the quick path reads alone.
+  thread_local std::string normalised;
+  if (!normalise_text_quick(raw, normalised)) normalised = normalise(raw).text;
   std::vector<std::string> words;
   size_t k = 1;
   while (k < normalised.size()) {

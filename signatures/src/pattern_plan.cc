@@ -1,7 +1,9 @@
 #include "vigil/signatures/pattern_plan.h"
 
+#include "common_words.h"
 #include "vigil/signatures/normaliser.h"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <tuple>
@@ -12,25 +14,39 @@ namespace {
 
 using Kind = PatternElement::Kind;
 
-using WordLists = std::vector<std::vector<std::string>>;
 
-// Every word sequence an element can stand for, if it is made of words only and the count stays
-// within `limit`; std::nullopt otherwise (prefixes, numbers, gaps, or too many).
-std::optional<WordLists> literal_expansions(const PatternElement& e, size_t limit) {
-  if (e.kind == Kind::kWord) return WordLists{{e.text}};
+// One literal an anchor run can stand for, with what the planner needs to know about it.
+struct Expansion {
+  std::string body;          // " w1 w2" (a space before each word)
+  size_t score = 0;          // rarity: 1 per common word, the length of any other (see rarity_of)
+  bool common_only = true;   // made of English's commonest words only
+  bool ends_in_prefix = false;
+};
+using Expansions = std::vector<Expansion>;
+
+Expansion single_word(const std::string& word, bool prefix) {
+  const bool common = !prefix && is_common_word(word);
+  return {" " + word, common ? 1 : word.size(), common, prefix};
+}
+
+// Every literal an element can stand for, if it is made of words (and prefixes ending an
+// alternative) only and the count stays within `limit`; std::nullopt otherwise (numbers, gaps,
+// prefixes followed by more words, or too many).
+std::optional<Expansions> literal_expansions(const PatternElement& e, size_t limit) {
+  if (e.kind == Kind::kWord) return Expansions{single_word(e.text, false)};
+  if (e.kind == Kind::kPrefix) return Expansions{single_word(e.text, true)};
   if (e.kind != Kind::kGroup) return std::nullopt;
-  WordLists out;
+  Expansions out;
   for (const auto& alt : e.alternatives) {
-    WordLists partial{{}};
+    Expansions partial{Expansion{}};
     for (const auto& inner : alt) {
       auto expanded = literal_expansions(inner, limit);
       if (!expanded) return std::nullopt;
-      WordLists next;
+      Expansions next;
       for (const auto& p : partial) {
+        if (p.ends_in_prefix) return std::nullopt;
         for (const auto& x : *expanded) {
-          auto words = p;
-          words.insert(words.end(), x.begin(), x.end());
-          next.push_back(std::move(words));
+          next.push_back({p.body + x.body, p.score + x.score, p.common_only && x.common_only, x.ends_in_prefix});
           if (next.size() > limit) return std::nullopt;
         }
       }
@@ -176,26 +192,22 @@ size_t match_seq(const ParsedPattern& seq, size_t i, std::string_view text, size
 
 }  // namespace
 
-// Words so common in any text that an anchor made only of them would send most units to the
-// verifier ("you", "my", "i want"): such anchors keep growing past kMaxAnchorLiterals.
-bool only_common_words(const WordLists& expansions) {
-  static const std::set<std::string> kCommon = [] {
-    std::set<std::string> words;
-    for (const char* w : {"i", "im", "u", "you", "ur", "your", "youre", "my", "me", "a", "an", "the", "to", "and", "or", "of", "it",
-                          "its", "is", "in", "on", "for", "be", "he", "she", "his", "her", "him", "they", "them", "we", "us", "this",
-                          "that", "so", "just", "do", "dont", "not", "no", "get", "go", "if", "at", "as", "with", "all", "can", "will",
-                          "have", "got", "what", "how", "when", "are", "was", "want", "wanna", "gonna", "going", "some", "one", "like",
-                          "make", "by", "from", "up", "out", "about", "who", "where", "would", "should", "could", "any", "there"}) {
-      words.insert(normalise(w).text.substr(1, normalise(w).text.size() - 2));  // normalised form: "will" reads "wil"
-    }
-    return words;
-  }();
-  for (const auto& words : expansions) {
-    for (const auto& w : words) {
-      if (!kCommon.count(w)) return false;
-    }
-  }
-  return true;
+// How rare an anchor is, without a frequency list: each of English's commonest words counts 1,
+// any other word its length; the sum is capped where an alternative gets rare enough that the
+// verifier runs seldom ("kill myself", "sewerslid*", "i want to die" all reach it). The weakest
+// alternative decides: the anchor fires whenever any of them occurs.
+constexpr size_t kRareEnough = 6;
+// Runs this weak ("of", "you", "end her") would verify nearly every unit: they may grow further.
+constexpr size_t kVeryCommonRarity = 2;
+
+size_t rarity_of(const Expansions& expansions) {
+  size_t weakest = SIZE_MAX;
+  for (const auto& x : expansions) weakest = std::min(weakest, x.score);
+  return weakest == SIZE_MAX ? 0 : std::min(weakest, kRareEnough);
+}
+
+bool only_common_words(const Expansions& expansions) {
+  return std::all_of(expansions.begin(), expansions.end(), [](const Expansion& x) { return x.common_only; });
 }
 
 namespace {
@@ -203,8 +215,7 @@ namespace {
 struct Candidate {
   size_t first = 0;
   size_t rest = 0;
-  bool prefix = false;
-  WordLists expansions;
+  Expansions expansions;
 };
 
 // The literal run starting at element `first`: words and word-only groups, optionally ending in one
@@ -212,30 +223,32 @@ struct Candidate {
 Candidate run_from(const ParsedPattern& elements, size_t first) {
   Candidate c;
   c.first = first;
-  c.expansions = {{}};
+  c.expansions = {Expansion{}};
   size_t i = first;
   while (i < elements.size()) {
-    const PatternElement& e = elements[i];
     const bool started = i > first;
+    // A run of common words keeps growing past the usual bound: "i want" alone would send most
+    // units to the verifier.
     const bool common = started && only_common_words(c.expansions);
-    const size_t cap = !started || common ? kMaxFirstElementLiterals : kMaxAnchorLiterals;
-    std::optional<WordLists> options =
-        e.kind == Kind::kPrefix ? std::optional<WordLists>(WordLists{{e.text}}) : literal_expansions(e, kMaxFirstElementLiterals);
+    const size_t cap = !started || common                       ? kMaxFirstElementLiterals
+                       : rarity_of(c.expansions) <= kVeryCommonRarity ? kMaxWeakAnchorLiterals
+                                                                      : kMaxAnchorLiterals;
+    std::optional<Expansions> options = literal_expansions(elements[i], kMaxFirstElementLiterals);
     if (!options || c.expansions.size() * options->size() > cap) break;
-    WordLists next;
+    Expansions next;
+    next.reserve(c.expansions.size() * options->size());
+    bool prefix = false;
     for (const auto& p : c.expansions) {
       for (const auto& x : *options) {
-        auto words = p;
-        words.insert(words.end(), x.begin(), x.end());
-        next.push_back(std::move(words));
+        next.push_back({p.body + x.body, p.score + x.score, p.common_only && x.common_only, x.ends_in_prefix});
+        prefix |= x.ends_in_prefix;
       }
     }
     c.expansions = std::move(next);
     ++i;
-    if (e.kind == Kind::kPrefix) {
-      c.prefix = true;
-      break;
-    }
+    if (prefix) break;  // a literal ending in a prefix can't be followed by more words
+    // Stop growing once the run is rare enough: longer runs only add literals.
+    if (rarity_of(c.expansions) >= kRareEnough) break;
   }
   c.rest = i;
   return c;
@@ -243,22 +256,16 @@ Candidate run_from(const ParsedPattern& elements, size_t first) {
 
 bool usable(const Candidate& c) {
   if (c.rest == c.first) return false;
-  for (const auto& words : c.expansions) {
-    if (words.empty()) return false;  // an anchor that may be empty anchors nothing
-  }
-  return true;
+  // An anchor that may be empty anchors nothing.
+  return std::none_of(c.expansions.begin(), c.expansions.end(), [](const Expansion& x) { return x.body.empty(); });
 }
 
-// Higher is rarer in ordinary text: any uncommon word beats none; then the shortest literal's
-// length; then fewer alternatives.
-std::tuple<bool, size_t, long> rarity(const Candidate& c) {
+// Higher is better: rarer in ordinary text first; among anchors rare enough, fewer literals (each
+// one costs the scanner), then the longest shortest literal.
+std::tuple<size_t, long, size_t> rank(const Candidate& c) {
   size_t shortest = SIZE_MAX;
-  for (const auto& words : c.expansions) {
-    size_t length = 0;
-    for (const auto& w : words) length += w.size() + 1;
-    shortest = std::min(shortest, length);
-  }
-  return {!only_common_words(c.expansions), shortest, -static_cast<long>(c.expansions.size())};
+  for (const auto& x : c.expansions) shortest = std::min(shortest, x.body.size());
+  return {rarity_of(c.expansions), -static_cast<long>(c.expansions.size()), shortest};
 }
 
 }  // namespace
@@ -270,19 +277,17 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
   for (size_t first = 0; first < plan.pattern.size(); ++first) {
     Candidate c = run_from(plan.pattern, first);
     if (!usable(c)) continue;
-    if (!best || rarity(c) > rarity(*best)) best = std::move(c);
+    if (!best || rank(c) > rank(*best)) best = std::move(c);
   }
   if (!best) {
     plan.use_regex = true;
     return plan;
   }
-  for (const auto& words : best->expansions) {
-    std::string literal;
-    for (const auto& w : words) literal += " " + w;
-    if (!best->prefix) literal.push_back(' ');
-    plan.anchors.push_back(std::move(literal));
+  for (auto& x : best->expansions) {
+    // A literal ending in a prefix ends inside a word: verify() finds where that word ends.
+    if (!x.ends_in_prefix) x.body.push_back(' ');
+    plan.anchors.push_back(std::move(x.body));
   }
-  plan.anchor_ends_in_prefix = best->prefix;
   plan.first = best->first;
   plan.rest = best->rest;
   return plan;
@@ -290,7 +295,7 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
 
 std::optional<Span> verify(const PatternPlan& plan, std::string_view text, size_t anchor_start, size_t anchor_end) {
   size_t pos = anchor_end;
-  if (plan.anchor_ends_in_prefix) {
+  if (anchor_end > 0 && text[anchor_end - 1] != ' ') {  // the anchor ended in a prefix
     const size_t end = word_end(text, pos);
     if (end >= text.size()) return std::nullopt;
     pos = end + 1;

@@ -107,12 +107,14 @@ Rule parse_rule(const std::string& file, const std::string& category, const toml
   for (const auto& p : rule.patterns) {
     auto expanded = parse_pattern(p);
     if (!expanded) fail_at(file, *pattern, id, "pattern \"" + p + "\": " + expanded.error().message);
+    rule.parsed_patterns.push_back(std::move(*expanded));
   }
   if (const toml::node* unless = t.get("unless")) {
     rule.unless = string_list(file, *unless, id, "unless");
     for (const auto& p : rule.unless) {
       auto expanded = parse_pattern(p);
       if (!expanded) fail_at(file, *unless, id, "unless \"" + p + "\": " + expanded.error().message);
+      rule.parsed_unless.push_back(std::move(*expanded));
     }
   }
   if (const toml::node* phase = t.get("phase")) {

@@ -1,5 +1,6 @@
 // libFuzzer target: any bytes through the normaliser. Invariants: no crash, every output byte maps
-// back inside the input, and the ASCII fast path agrees with the general path.
+// back inside the input, the ASCII fast path agrees with the general path, and the quick text-only
+// path, when it answers, gives the same text.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -15,6 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fast.text != general.text || fast.origin_begin != general.origin_begin || fast.origin_end != general.origin_end) abort();
   if (fast.text.size() != fast.origin_begin.size() || fast.text.size() != fast.origin_end.size()) abort();
   if (fast.text.empty() || fast.text.front() != ' ' || fast.text.back() != ' ') abort();
+  std::string quick;
+  if (vigil::signatures::normalise_text_quick(input, quick) && quick != general.text) abort();
   for (size_t i = 0; i < fast.text.size(); ++i) {
     if (fast.origin_begin[i] > fast.origin_end[i] || fast.origin_end[i] > size) abort();
   }

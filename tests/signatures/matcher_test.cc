@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "support/vigil_harness.h"
@@ -152,4 +154,48 @@ TEST_CASE("hot swap: a new matcher replaces the old one while another thread sca
   CHECK(errors == 0);
   CHECK(after_swap_hits == 0);
   CHECK(live.current() == *second);
+}
+
+TEST_CASE("compiled databases are cached on disk, reloaded, and rebuilt when unusable") {
+  vigil::test::TempDir dir;
+  const auto cache = dir.path() / "rule-cache";
+  auto compile = [&] {
+    auto pack = load_rule_pack(vigil::test::small_pack_dir());
+    REQUIRE(pack.ok());
+    auto m = Matcher::compile(std::move(*pack), cache);
+    REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
+    return *m;
+  };
+  // A database of some pack no longer in use, untouched for months, is pruned.
+  std::filesystem::create_directories(cache);
+  const auto stale = cache / "0000.rules.literal.hsdb";
+  vigil::test::write_file(stale, "old");
+  std::filesystem::last_write_time(stale, std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 60));
+
+  const auto first = compile();
+  CHECK_FALSE(first->stats().from_cache);
+  CHECK_FALSE(std::filesystem::exists(stale));
+  size_t stored = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(cache)) stored += entry.path().extension() == ".hsdb";
+  CHECK(stored >= 1);
+
+  const auto second = compile();
+  CHECK(second->stats().from_cache);
+  CHECK(second->stats().cache_key == first->stats().cache_key);
+  auto s1 = first->make_scratch();
+  auto s2 = second->make_scratch();
+  REQUIRE(s1.ok());
+  REQUIRE(s2.ok());
+  for (const Rule& rule : first->pack().rules) {
+    for (const auto& example : rule.matches) CHECK(rules_hit(*first, *s1, example) == rules_hit(*second, *s2, example));
+  }
+
+  // A damaged cache file is not trusted: the pack compiles again and scans the same.
+  for (const auto& entry : std::filesystem::directory_iterator(cache)) vigil::test::write_file(entry.path(), "not a database");
+  const auto third = compile();
+  CHECK_FALSE(third->stats().from_cache);
+  auto s3 = third->make_scratch();
+  REQUIRE(s3.ok());
+  const Rule& rule = third->pack().rules.front();
+  CHECK_FALSE(rules_hit(*third, *s3, rule.matches.front()).empty());
 }

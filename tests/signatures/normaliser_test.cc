@@ -129,3 +129,40 @@ TEST_CASE("the ASCII fast path and the general path agree byte for byte, offsets
     REQUIRE(fast.origin_end == general.origin_end);
   }
 }
+
+TEST_CASE("the quick text-only path gives exactly the full text whenever it answers") {
+  std::mt19937 rng(11);
+  const std::string alphabet = "abcdeiklmosuy KILLMS01345789@$!'`.-_,  \t\xc3\xa9";
+  std::vector<std::string> inputs = {"s u i c i d e", "i am a cat", "a b", "x  y  z", "kmsss killlll", "don't", "it's 2024 now",
+                                     "100 apples", "5'", "a'b", "hello!", "hel!o", "!hello", "$5", "me@", "@home", "k1ll",
+                                     "", "!!!", "the  end.", "aa bb", "aa bb cc", "A B", "I'm fine, really."};
+  size_t answered = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s(static_cast<size_t>(rng() % 40), ' ');
+    for (auto& c : s) c = alphabet[rng() % alphabet.size()];
+    inputs.push_back(s);
+  }
+  // Long runs of letters and separators only: the 16-byte block path.
+  const std::string plain = "aabeillmosstKLLS   ..,-\t";
+  for (int round = 0; round < 20000; ++round) {
+    std::string s(static_cast<size_t>(rng() % 120), ' ');
+    for (auto& c : s) c = plain[rng() % plain.size()];
+    if (round % 7 == 0 && !s.empty()) s[rng() % s.size()] = alphabet[rng() % alphabet.size()];
+    inputs.push_back(s);
+  }
+  for (const auto& input : inputs) {
+    INFO("input: [" << input << "]");
+    std::string quick;
+    if (!vigil::signatures::normalise_text_quick(input, quick)) continue;
+    ++answered;
+    REQUIRE(quick == vigil::signatures::normalise(input).text);
+  }
+  // The quick path must actually take most plain text, or it saves nothing.
+  CHECK(answered > inputs.size() / 10);
+  std::string quick;
+  CHECK(vigil::signatures::normalise_text_quick("I would like to go home now, please.", quick));
+  CHECK(quick == " i would like to go home now please ");
+  CHECK_FALSE(vigil::signatures::normalise_text_quick("k1ll myself", quick));
+  CHECK_FALSE(vigil::signatures::normalise_text_quick("s u i c i d e", quick));
+  CHECK_FALSE(vigil::signatures::normalise_text_quick("caf\xc3\xa9", quick));
+}

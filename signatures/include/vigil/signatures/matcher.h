@@ -17,8 +17,9 @@
 
 namespace vigil::signatures {
 
-// Bumped whenever planning or matching changes what a compiled database means.
-inline constexpr int kMatcherVersion = 3;
+// Bumped whenever the way databases are built changes (flags, mode); the cache key also covers
+// every compiled literal and expression, so pattern planning changes need no bump.
+inline constexpr int kMatcherVersion = 4;
 
 struct NormalisedText;
 
@@ -48,16 +49,16 @@ class Scratch {
 
  private:
   friend class Matcher;
-  Scratch(const Matcher* owner, void* literal, void* regex) : owner_(owner), literal_(literal), regex_(regex) {}
+  Scratch(const Matcher* owner, void* hs) : owner_(owner), hs_(hs) {}
   void release();
   const Matcher* owner_ = nullptr;
-  void* literal_ = nullptr;  // hs_scratch_t*, kept opaque so callers never include hs.h
-  void* regex_ = nullptr;
+  void* hs_ = nullptr;  // hs_scratch_t* sized for every database of the matcher; opaque so callers never include hs.h
 };
 
 struct CompileStats {
   bool from_cache = false;
-  size_t literals = 0;
+  size_t literals = 0;  // anchors of rule patterns and of exceptions
+  size_t exception_literals = 0;
   size_t regexes = 0;
   size_t database_bytes = 0;
   std::string cache_key;
@@ -91,21 +92,32 @@ class Matcher {
     uint32_t length;                 // bytes of the literal
     std::vector<uint32_t> patterns;  // indexes into patterns_
   };
+  // One Hyperscan database and what its ids mean. Rule patterns and exceptions are kept apart:
+  // exceptions are only looked for in the rare unit where a rule pattern matched.
+  struct LiteralSet {
+    std::vector<std::string> text;  // by literal id
+    std::vector<Anchor> anchors;    // by literal id
+    void* db = nullptr;             // hs_database_t*
+  };
+  struct RegexSet {
+    std::vector<uint32_t> patterns;  // by expression id: index into patterns_
+    void* db = nullptr;
+  };
   Matcher() = default;
   Result<void> build_plans();
   Result<void> compile_databases(const std::optional<std::filesystem::path>& cache_dir);
-  // Appends the verified matches in one normalised reading of the text to `raw`.
-  Result<void> collect(const NormalisedText& normalised, Scratch& scratch, std::vector<RawHit>& raw) const;
+  // Appends the verified matches of one database in normalised `text` to `raw`, in normalised offsets.
+  Result<void> collect(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
+  Result<void> collect(const RegexSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
+  std::vector<Hit> resolve(const std::vector<RawHit>& raw) const;
 
   RulePack pack_;
   std::vector<PatternRef> patterns_;
-  std::vector<std::string> literal_text_;  // by literal id
-  std::vector<Anchor> anchors_;            // by literal id
-  std::vector<uint32_t> regex_patterns_;   // by regex id: index into patterns_
-  void* literal_db_ = nullptr;             // hs_database_t*
-  void* regex_db_ = nullptr;
-  void* literal_prototype_ = nullptr;      // hs_scratch_t*, cloned per thread
-  void* regex_prototype_ = nullptr;
+  LiteralSet rule_literals_;
+  LiteralSet exception_literals_;
+  RegexSet rule_regexes_;
+  RegexSet exception_regexes_;
+  void* scratch_prototype_ = nullptr;  // hs_scratch_t*, cloned per thread
   CompileStats stats_;
 };
 

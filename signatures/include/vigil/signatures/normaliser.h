@@ -9,9 +9,6 @@
 
 namespace vigil::signatures {
 
-// Bumped whenever normalisation changes what a pattern matches: part of the compiled-database key.
-inline constexpr int kNormaliserVersion = 1;
-
 struct NormalisedText {
   // Lowercase words separated by single spaces, with one space before the first word and after the
   // last, so every word is delimited by spaces on both sides.
@@ -32,5 +29,12 @@ void normalise_into(std::string_view original, NormalisedText& out, OneReadsAs o
 // The general path that every input may take; pure-ASCII input normally takes a faster single
 // pass with the same result. Exposed so tests can hold the two to each other.
 void normalise_general(std::string_view original, NormalisedText& out, OneReadsAs one = OneReadsAs::kI);
+
+// The hot path's first step: the normalised text alone, with no origin map, for the plain ASCII
+// text most units are (no leetspeak, spaced letters or non-ASCII). Returns false, leaving `text`
+// unspecified, when the unit needs normalise_into; when it returns true, `text` is exactly what
+// normalise_into would produce. Most units match nothing, and for them the origin map is never
+// needed.
+bool normalise_text_quick(std::string_view original, std::string& text);
 
 }  // namespace vigil::signatures

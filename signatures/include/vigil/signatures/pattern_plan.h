@@ -14,23 +14,25 @@
 namespace vigil::signatures {
 
 // Bounds the cartesian product of groups inside an anchor: the first element always anchors (up
-// to kMaxFirstElementLiterals), later ones only while the product stays within kMaxAnchorLiterals.
-// Measured on the shipped pack: a cap of 16-32 keeps compile well under a second with few
-// verifications, where 2048 meant 138,000 literals and an 11 s compile.
+// to kMaxFirstElementLiterals); later elements join while the product stays within
+// kMaxAnchorLiterals, or kMaxWeakAnchorLiterals while the run is still about as common as "of" or
+// "you", or without that bound while it is made of common words only. Measured on the shipped pack: 2048 for every run meant 138,000 literals and
+// an 11 s compile; these bounds give well under a second.
 inline constexpr size_t kMaxFirstElementLiterals = 4096;
 inline constexpr size_t kMaxAnchorLiterals = 32;
+inline constexpr size_t kMaxWeakAnchorLiterals = 128;
 
 struct PatternPlan {
   ParsedPattern pattern;
-  std::vector<std::string> anchors;  // " w1 w2 " (or " w1 pre" when the run ends in a prefix)
-  bool anchor_ends_in_prefix = false;
+  std::vector<std::string> anchors;  // " w1 w2 " (or " w1 pre" when an alternative ends in a prefix)
   size_t first = 0;                  // the anchor covers elements [first, rest)
   size_t rest = 0;
   bool use_regex = false;            // no literal run at all (only numbers or prefixes)
 };
 
-// Picks the anchor: the literal run least likely to occur in ordinary text (not only common words,
-// longest shortest literal, fewest alternatives), within the expansion bounds.
+// Picks the anchor: the literal run least likely to occur in ordinary text (judged by its words'
+// length and whether they are among English's commonest), then the one with fewest literals,
+// within the expansion bounds.
 PatternPlan plan_pattern(ParsedPattern pattern);
 
 struct Span {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "vigil/result.h"
+#include "vigil/signatures/pattern.h"
 
 namespace vigil::signatures {
 
@@ -18,6 +19,9 @@ struct Rule {
   int severity = 1;                     // 1..5
   std::vector<std::string> patterns;    // alternatives; each in the pattern language
   std::vector<std::string> unless;      // phrases that cancel an overlapping hit
+  // The same, parsed while the pack was validated (the matcher takes them over).
+  std::vector<ParsedPattern> parsed_patterns;
+  std::vector<ParsedPattern> parsed_unless;
   AgePhase phase = AgePhase::kAll;
   std::vector<std::string> matches;     // examples the rule must catch
   std::vector<std::string> not_matches; // near misses it must not catch
