@@ -24,11 +24,16 @@ std::string SessionSource::state() const {
   std::string gaps;
   size_t active = 0;
   for (const auto& [id, h] : helpers_) {
-    if (h.coverage == "active") {
-      ++active;
-    } else {
-      gaps += (gaps.empty() ? "" : "; ") + h.peer.user + " (" + h.display + "): " + h.coverage;
+    bool helper_active = true;
+    const auto add_gap = [&](const std::string& state) {
+      gaps += (gaps.empty() ? "" : "; ") + h.peer.user + " (" + h.display + "): " + state;
+      helper_active = false;
+    };
+    if (h.coverage != "active") add_gap(h.coverage);
+    for (const auto& [route, route_state] : h.route_coverage) {
+      if (route_state != "active") add_gap(route_state);
     }
+    active += helper_active;
   }
   if (!gaps.empty()) return "gap: " + gaps;
   return "active: " + std::to_string(active) + " session helper" + (active == 1 ? "" : "s");
@@ -81,15 +86,20 @@ void SessionSource::handle(platform::SocketEvent event) {
       helper.display = hello->display;
     } else if (!helper.greeted) {
       problem = "first frame must be hello";
-    } else if (auto* coverage = std::get_if<CoverageMessage>(&**message)) {
-      helper.coverage = coverage->state;
+    } else if (auto* coverage = std::get_if<CoverageMessage>(&**message);
+               coverage && !coverage->route.empty() && !helper.route_coverage.contains(coverage->route) &&
+               helper.route_coverage.size() >= kMaxCoverageRoutes) {
+      problem = "more than " + std::to_string(kMaxCoverageRoutes) + " coverage routes";
+    } else if (coverage) {
+      (coverage->route.empty() ? helper.coverage : helper.route_coverage[coverage->route]) = coverage->state;
       if (coverage->state != "active") spdlog::warn("{}: session of {} is not monitored: {}", name(), helper.peer.user, coverage->state);
     } else {
       auto& unit = std::get<UnitMessage>(**message);
       SourcedEvent sourced;
       TextEvent& ev = sourced.event;
       ev.observed_at = unit.observed_at;
-      ev.source = unit.stage == "title" ? TextSource::kWindowTitle : TextSource::kKeyboard;
+      ev.source = unit.stage == "title" ? TextSource::kWindowTitle : unit.stage == "url" ? TextSource::kUrl : TextSource::kKeyboard;
+      ev.url = std::move(unit.url);
       ev.user = helper.peer.user;  // from SO_PEERCRED, not from the helper
       ev.session_id = "uid " + std::to_string(helper.peer.uid) + " pid " + std::to_string(helper.peer.pid);
       ev.app = std::move(unit.app);

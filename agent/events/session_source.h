@@ -20,6 +20,9 @@ namespace vigil::agent {
 
 // How often next() looks at the stop flag while no helper is typing.
 inline constexpr std::chrono::milliseconds kSessionPollInterval{200};
+// Capture routes a helper may report coverage for (desktop, browser, and room to grow); bounds
+// what a misbehaving helper can make the heartbeat carry.
+inline constexpr size_t kMaxCoverageRoutes = 8;
 
 class SessionSource final : public EventSource {
  public:
@@ -43,6 +46,7 @@ class SessionSource final : public EventSource {
     bool greeted = false;
     std::string display;
     std::string coverage = "active";
+    std::map<std::string, std::string> route_coverage;  // e.g. "browser" -> its state
   };
 
   std::string path_;

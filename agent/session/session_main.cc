@@ -13,11 +13,16 @@
 #include <thread>
 
 #include "assembly/text_assembler.h"
+#include "browser/browser_listener.h"
+#include "browser/browser_watch.h"
+#include "browser/page_limiter.h"
+#include "browser/page_text.h"
 #include "session/session_protocol.h"
 #include "vigil/cli.h"
 #include "vigil/platform/desktop_source.h"
 #include "vigil/platform/local_socket.h"
 #include "vigil/platform/shutdown_signal.h"
+#include "vigil/platform/system_info.h"
 #include "vigil/version.h"
 
 namespace {
@@ -40,6 +45,8 @@ constexpr std::chrono::milliseconds kReconnectDelay{1000};
 constexpr size_t kMaxPendingFrames = 256;
 // Windows whose last title we remember, to hand on each title once rather than at every focus.
 constexpr size_t kMaxRememberedTitles = 256;
+// Browser reports waiting for the main loop; the page limiter thins them further.
+constexpr size_t kMaxBrowserEvents = 4096;
 
 class AgentLink {
  public:
@@ -47,7 +54,13 @@ class AgentLink {
 
   void set_coverage(std::string state) {
     coverage_ = std::move(state);
-    send(agent::CoverageMessage{coverage_});
+    send(agent::CoverageMessage{coverage_, {}});
+  }
+
+  // A capture route other than the desktop one (the browser extension), re-sent on reconnect.
+  void set_route_coverage(const std::string& route, std::string state) {
+    route_coverage_[route] = state;
+    send(agent::CoverageMessage{std::move(state), route});
   }
 
   // Sends or queues; never blocks the key path for long.
@@ -71,7 +84,8 @@ class AgentLink {
       warned_ = false;
       spdlog::info("connected to the agent at {}", path_);
       std::string greeting = agent::encode_frame(agent::HelloMessage{agent::kSessionProtocolVersion, display_});
-      if (!coverage_.empty()) greeting += agent::encode_frame(agent::CoverageMessage{coverage_});
+      if (!coverage_.empty()) greeting += agent::encode_frame(agent::CoverageMessage{coverage_, {}});
+      for (const auto& [route, state] : route_coverage_) greeting += agent::encode_frame(agent::CoverageMessage{state, route});
       if (!client_->send(greeting)) {
         client_.reset();
         return;
@@ -92,6 +106,7 @@ class AgentLink {
   std::string path_;
   std::string display_;
   std::string coverage_;
+  std::map<std::string, std::string> route_coverage_;
   std::unique_ptr<platform::LocalSocketClient> client_;
   std::deque<std::string> pending_;
   Clock::time_point next_attempt_{};
@@ -119,7 +134,26 @@ std::chrono::system_clock::time_point wall_time(Clock::time_point t) {
   return std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
 }
 
-int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mutex& stop_mutex, std::condition_variable& stop_cv) {
+// Where the browser route listens; empty when it cannot (the route then reports why).
+struct BrowserRoute {
+  std::unique_ptr<agent::BrowserListener> listener;
+  std::string problem;
+};
+
+BrowserRoute open_browser_route(const std::string& configured_path) {
+  std::string path = configured_path;
+  if (path.empty()) {
+    auto default_path = agent::default_browser_socket();
+    if (!default_path) return {nullptr, default_path.error().message};
+    path = *default_path;
+  }
+  auto listener = agent::BrowserListener::open(path, platform::system_info().current_user());
+  if (!listener) return {nullptr, listener.error().message};
+  spdlog::info("listening for the browser extension's host at {}", path);
+  return {std::move(*listener), {}};
+}
+
+int run_session(const std::string& socket_path, const std::string& browser_socket, std::atomic<bool>& stop, std::mutex& stop_mutex, std::condition_variable& stop_cv) {
   auto desktop = platform::open_desktop_source();
   AgentLink link(socket_path, desktop ? (*desktop)->kind() : "none");
   if (!desktop) {
@@ -145,7 +179,31 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
   std::mutex queue_mutex;
   std::condition_variable queue_cv;
   std::deque<platform::DesktopEvent> queue;
+  std::deque<agent::BrowserEvent> browser_queue;
   std::atomic<bool> desktop_failed{false};
+  BrowserRoute browser = open_browser_route(browser_socket);
+  if (!browser.listener) {
+    spdlog::error("browser extension route unavailable: {}", browser.problem);
+    link.set_route_coverage("browser", "unavailable: browser extension route: " + browser.problem);
+  }
+  std::thread browser_thread([&] {
+    if (!browser.listener) return;
+    auto r = browser.listener->run(
+        [&](agent::BrowserEvent ev) {
+          std::lock_guard lock(queue_mutex);
+          // Bounded like the agent link: a host flooding faster than the helper drains loses its
+          // oldest page reports. Privacy: password-focus and connection events are never dropped.
+          if (browser_queue.size() >= kMaxBrowserEvents) {
+            auto page = std::find_if(browser_queue.begin(), browser_queue.end(),
+                                     [](const agent::BrowserEvent& e) { return std::holds_alternative<agent::PageVisit>(e.message); });
+            if (page != browser_queue.end()) browser_queue.erase(page);
+          }
+          browser_queue.push_back(std::move(ev));
+          queue_cv.notify_one();
+        },
+        stop);
+    if (!r) spdlog::error("browser extension route ended: {}", r.error().message);
+  });
   std::thread desktop_thread([&] {
     auto r = (*desktop)->run(
         [&](const platform::DesktopEvent& ev) {
@@ -185,32 +243,80 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
   bool grabbed = false;
   bool dropping = false;
   platform::WindowInfo focused;
+  agent::BrowserWatch browsers;
+  agent::PageLimiter pages;
+  auto hand_on_page = [&](const agent::PageVisit& page, uint64_t connection) {
+    agent::UnitMessage m;
+    m.stage = "url";
+    m.text = agent::page_text(page);
+    m.url = page.url;
+    m.title = page.title;
+    const bool browser_focused = agent::is_browser_app(focused.app, focused.app_path);
+    m.app = browser_focused ? focused.app : browsers.browser_of(connection);
+    m.app_path = browser_focused ? focused.app_path : std::string();
+    m.observed_at = page.observed_at;
+    link.send(m);
+  };
+    auto handle_browser = [&](agent::BrowserEvent& ev) {
+    using BKind = agent::BrowserEvent::Kind;
+    if (ev.kind == BKind::kConnected) {
+      const auto& hello = std::get<agent::BrowserHello>(ev.message);
+      spdlog::info("browser extension connected ({}, {})", hello.browser, hello.extension);
+      browsers.connected(ev.connection, hello.browser);
+    } else if (ev.kind == BKind::kClosed) {
+      spdlog::info("browser extension disconnected ({})", browsers.browser_of(ev.connection));
+      browsers.disconnected(ev.connection, ev.at);
+      pages.forget(ev.connection);
+    } else if (const auto* focus = std::get_if<agent::PasswordFocus>(&ev.message)) {
+      const bool before = browsers.password_focused_now();
+      browsers.password(ev.connection, focus->tab, focus->focused, ev.at);
+      if (before != browsers.password_focused_now()) {
+        spdlog::debug("browser password field {}", browsers.password_focused_now() ? "focused" : "left");
+      }
+    } else if (auto* page = std::get_if<agent::PageVisit>(&ev.message)) {
+      const auto passed = pages.offer(ev.connection, std::move(*page), ev.at);
+      for (const auto& p : passed) hand_on_page(p, ev.connection);
+      const auto& n = pages.counters();
+      // Counts only: a URL is pupil content and stays out of logs.
+      spdlog::debug("browser page report: {} (passed {}, duplicates {}, superseded {})", passed.empty() ? "held or dropped" : "passed", n.passed,
+                    n.duplicates, n.superseded);
+    }
+  };
 
   while (!stop.load() && !desktop_failed.load()) {
     std::deque<platform::DesktopEvent> due;
+    std::deque<agent::BrowserEvent> browser_due;
     {
       std::unique_lock lock(queue_mutex);
       auto wait = assembler.has_open_line() ? kTickInterval : kIdleWake;
+      if (auto next_page = pages.next_due()) {
+        wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*next_page - Clock::now()), std::chrono::milliseconds(1), wait);
+      }
       if (!queue.empty()) {
         const auto due_in = std::chrono::duration_cast<std::chrono::milliseconds>(queue.front().at + kPasswordSettle - Clock::now());
         wait = std::clamp(due_in + std::chrono::milliseconds(1), std::chrono::milliseconds(0), wait);
       }
       const size_t queued = queue.size();
-      if (wait.count() > 0) {
-        queue_cv.wait_for(lock, wait, [&] { return stop.load() || desktop_failed.load() || queue.size() > queued; });
+      if (wait.count() > 0 && browser_queue.empty()) {
+        queue_cv.wait_for(lock, wait, [&] { return stop.load() || desktop_failed.load() || queue.size() > queued || !browser_queue.empty(); });
       }
+      browser_due.swap(browser_queue);
       const auto cutoff = Clock::now() - kPasswordSettle;
       while (!queue.empty() && queue.front().at <= cutoff) {
         due.push_back(std::move(queue.front()));
         queue.pop_front();
       }
     }
+    // Browser reports are not delayed: a password focus must be known before the keys typed after
+    // it leave the settle queue below.
+    for (auto& ev : browser_due) handle_browser(ev);
     for (auto& ev : due) {
       using Kind = platform::DesktopEvent::Kind;
       switch (ev.kind) {
         case Kind::kFocus:
           spdlog::debug("focus: window {} of {}", ev.window.id, ev.window.app);
           focused = ev.window;
+          browsers.window_focused(agent::is_browser_app(ev.window.app, ev.window.app_path) ? ev.window.app : std::string(), ev.at);
           assembler.focus({ev.window.id, ev.window.app, ev.window.app_path, ev.window.title}, ev.at);
           hand_on_title(ev.window, ev.at);
           break;
@@ -231,8 +337,14 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
         case Kind::kKey:
           // Privacy: nothing typed into a password field, or while another client holds the
           // keyboard, is assembled; the line it would have joined is dropped too.
-          if (grabbed || !passwords || (*passwords)->password_focused()) {
-            if (!dropping) spdlog::debug("dropping keys ({})", grabbed ? "keyboard grabbed" : "password field");
+          // A browser's own report counts for the browser's windows: it sees password fields that
+          // the browser does not expose over AT-SPI. Judged over the settle window, see BrowserWatch.
+          if (const bool browser_password = agent::is_browser_app(focused.app, focused.app_path) &&
+                                            browsers.password_focused_between(ev.at, ev.at + kPasswordSettle);
+              grabbed || !passwords || (*passwords)->password_focused() || browser_password) {
+            if (!dropping) {
+              spdlog::debug("dropping keys ({})", grabbed ? "keyboard grabbed" : browser_password ? "browser password field" : "password field");
+            }
             dropping = true;
             assembler.discard();
             break;
@@ -242,11 +354,17 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
           break;
       }
     }
+    for (const auto& [connection, p] : pages.due(Clock::now())) hand_on_page(p, connection);
+    if (auto state = browsers.coverage_change(Clock::now())) {
+      spdlog::info("browser route: {}", *state);
+      link.set_route_coverage("browser", *state);
+    }
     assembler.tick(Clock::now());
     link.flush();
   }
   stop = true;
   desktop_thread.join();
+  browser_thread.join();
   assembler.flush(Clock::now());
   link.flush();
   return desktop_failed.load() ? 1 : 0;
@@ -258,10 +376,13 @@ int main(int argc, char** argv) {
   auto shutdown = platform::make_shutdown_signal();  // before any thread starts
   std::string socket_path;
   std::string log_level = "info";
+  std::string browser_socket;
   CLI::App app{"Vigil session helper: assembles what is typed in this desktop session and hands it to vigil-agent."};
   app.name("vigil-session");
   app.set_version_flag("--version", std::string("vigil-session ") + kVersion);
   app.add_option("--agent-socket", socket_path, "vigil-agent's session socket (its --source session:SOCKET)")->required();
+  app.add_option("--browser-socket", browser_socket,
+                 "where vigil-browser-host connects (default: $VIGIL_BROWSER_SOCKET, else $XDG_RUNTIME_DIR/vigil-browser.sock)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
@@ -277,7 +398,7 @@ int main(int argc, char** argv) {
     stop = true;
     stop_cv.notify_all();
   });
-  const int status = run_session(socket_path, stop, stop_mutex, stop_cv);
+  const int status = run_session(socket_path, browser_socket, stop, stop_mutex, stop_cv);
   shutdown->stop();
   return status;
 }

@@ -42,7 +42,14 @@ Result<SessionMessage> parse(const json& j) {
   if (*type == "coverage") {
     auto state = string_field(j, "state");
     if (!state) return state.error();
-    return SessionMessage(CoverageMessage{*state});
+    CoverageMessage c{*state, {}};
+    if (j.contains("route")) {
+      auto route = string_field(j, "route");
+      if (!route) return route.error();
+      if (route->empty() || route->size() > kMaxRouteBytes) return make_error(ErrorCode::kInvalidArgument, "field \"route\" must be 1.." + std::to_string(kMaxRouteBytes) + " bytes");
+      c.route = *route;
+    }
+    return SessionMessage(std::move(c));
   }
   if (*type != "unit") return make_error(ErrorCode::kInvalidArgument, "unknown frame type \"" + *type + "\"");
   UnitMessage u;
@@ -54,8 +61,14 @@ Result<SessionMessage> parse(const json& j) {
     if (!v) return v.error();
     *target = std::move(*v);
   }
-  if (u.stage != "open" && u.stage != "deleted" && u.stage != "closed" && u.stage != "title") {
-    return make_error(ErrorCode::kInvalidArgument, "field \"stage\" must be open, deleted, closed or title, not \"" + u.stage + "\"");
+  if (u.stage != "open" && u.stage != "deleted" && u.stage != "closed" && u.stage != "title" && u.stage != "url") {
+    return make_error(ErrorCode::kInvalidArgument, "field \"stage\" must be open, deleted, closed, title or url, not \"" + u.stage + "\"");
+  }
+  if (u.stage == "url") {
+    auto url = string_field(j, "url");
+    if (!url) return url.error();
+    if (url->empty()) return make_error(ErrorCode::kInvalidArgument, "field \"url\" must not be empty");
+    u.url = std::move(*url);
   }
   auto unsubmitted = j.find("unsubmitted");
   if (unsubmitted == j.end() || !unsubmitted->is_boolean()) return make_error(ErrorCode::kInvalidArgument, "field \"unsubmitted\" must be a boolean");
@@ -98,12 +111,14 @@ std::string encode_frame(const SessionMessage& message) {
     j = {{"type", "hello"}, {"version", h->version}, {"display", h->display}};
   } else if (const auto* c = std::get_if<CoverageMessage>(&message)) {
     j = {{"type", "coverage"}, {"state", c->state}};
+    if (!c->route.empty()) j["route"] = c->route;
   } else {
     const auto& u = std::get<UnitMessage>(message);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(u.observed_at.time_since_epoch()).count();
     j = {{"type", "unit"},        {"line", u.line}, {"stage", u.stage},       {"text", u.text},
          {"unsubmitted", u.unsubmitted}, {"app", u.app},   {"app_path", u.app_path}, {"title", u.title},
          {"observed_ms", static_cast<uint64_t>(std::max<int64_t>(ms, 0))}};
+    if (u.stage == "url") j["url"] = u.url;
     if (u.stage == "deleted") {
       j["deleted_begin"] = u.deleted_begin;
       j["deleted_end"] = u.deleted_end;

@@ -22,7 +22,7 @@ struct HelloMessage {
 
 struct UnitMessage {
   uint64_t line = 0;
-  std::string stage;  // open, deleted, closed, title
+  std::string stage;  // open, deleted, closed, title, url
   std::string text;
   bool unsubmitted = false;
   size_t deleted_begin = 0;
@@ -30,12 +30,17 @@ struct UnitMessage {
   std::string app;
   std::string app_path;
   std::string title;
+  std::string url;  // stage url only: the page the text came from
   std::chrono::system_clock::time_point observed_at;
 };
 
 struct CoverageMessage {
   std::string state;
+  std::string route;  // empty: the desktop route (keys, windows); "browser": the extension route
 };
+
+// A route name in a coverage frame is at most this long.
+inline constexpr size_t kMaxRouteBytes = 64;
 
 using SessionMessage = std::variant<HelloMessage, UnitMessage, CoverageMessage>;
 

@@ -72,7 +72,11 @@ nlohmann::json device_to_json(const DeviceRecord& d, std::chrono::system_clock::
   std::string coverage = "none";
   if (state == "ok") {
     bool all_active = !sources.empty();
-    for (const auto& src : sources) all_active = all_active && src.value("state", "") == "active";
+    // "active", or "active: 2 session helpers" from a source that says more.
+    for (const auto& src : sources) {
+      const std::string source_state = src.value("state", "");
+      all_active = all_active && (source_state == "active" || source_state.rfind("active:", 0) == 0);
+    }
     coverage = all_active ? "full" : "partial";
   }
   // A source that cannot see what pupils do (a Wayland session without a capture route, a helper

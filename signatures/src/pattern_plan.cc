@@ -190,8 +190,6 @@ size_t match_seq(const ParsedPattern& seq, size_t i, std::string_view text, size
   return std::string_view::npos;
 }
 
-}  // namespace
-
 // How rare an anchor is, without a frequency list: each of English's commonest words counts 1,
 // any other word its length; the sum is capped where an alternative gets rare enough that the
 // verifier runs seldom ("kill myself", "sewerslid*", "i want to die" all reach it). The weakest
@@ -200,90 +198,112 @@ constexpr size_t kRareEnough = 6;
 // Runs this weak ("of", "you", "end her") would verify nearly every unit: they may grow further.
 constexpr size_t kVeryCommonRarity = 2;
 
-size_t rarity_of(const Expansions& expansions) {
-  size_t weakest = SIZE_MAX;
-  for (const auto& x : expansions) weakest = std::min(weakest, x.score);
-  return weakest == SIZE_MAX ? 0 : std::min(weakest, kRareEnough);
+// What the planner needs of one element's literals, without forming the products of a run: the
+// rarity, length and commonness of a product follow from its elements' (the weakest product is
+// the sum of each element's weakest, and so on).
+struct ElementSummary {
+  std::optional<Expansions> options;  // std::nullopt: the element can't be part of an anchor
+  size_t count = 0;
+  size_t weakest = 0;      // smallest score
+  size_t shortest = 0;     // shortest body
+  bool common_only = true;
+  bool may_be_empty = false;
+  bool has_prefix = false;
+};
+
+ElementSummary summarise(const PatternElement& e) {
+  ElementSummary s;
+  s.options = literal_expansions(e, kMaxFirstElementLiterals);
+  if (!s.options) return s;
+  s.count = s.options->size();
+  s.weakest = SIZE_MAX;
+  s.shortest = SIZE_MAX;
+  for (const auto& x : *s.options) {
+    s.weakest = std::min(s.weakest, x.score);
+    s.shortest = std::min(s.shortest, x.body.size());
+    s.common_only = s.common_only && x.common_only;
+    s.may_be_empty = s.may_be_empty || x.body.empty();
+    s.has_prefix = s.has_prefix || x.ends_in_prefix;
+  }
+  return s;
 }
 
-bool only_common_words(const Expansions& expansions) {
-  return std::all_of(expansions.begin(), expansions.end(), [](const Expansion& x) { return x.common_only; });
-}
-
-namespace {
-
+// A run of elements [first, rest) as an anchor candidate.
 struct Candidate {
   size_t first = 0;
   size_t rest = 0;
-  Expansions expansions;
+  size_t count = 1;      // literals
+  size_t weakest = 0;
+  size_t shortest = 0;
+  bool common_only = true;
+  bool may_be_empty = true;
+
+  size_t rarity() const { return std::min(weakest, kRareEnough); }
+  void add(const ElementSummary& e) {
+    count *= e.count;
+    weakest += e.weakest;
+    shortest += e.shortest;
+    common_only = common_only && e.common_only;
+    may_be_empty = may_be_empty && e.may_be_empty;
+    ++rest;
+  }
 };
 
 // The literal run starting at element `first`: words and word-only groups, optionally ending in one
 // prefix, within the expansion bounds.
-Candidate run_from(const ParsedPattern& elements, size_t first) {
+Candidate run_from(const std::vector<ElementSummary>& elements, size_t first) {
   Candidate c;
-  c.first = first;
-  c.expansions = {Expansion{}};
-  size_t i = first;
-  while (i < elements.size()) {
-    const bool started = i > first;
+  c.first = c.rest = first;
+  while (c.rest < elements.size()) {
+    const ElementSummary& e = elements[c.rest];
+    const bool started = c.rest > first;
     // A run of common words keeps growing past the usual bound: "i want" alone would send most
     // units to the verifier.
-    const bool common = started && only_common_words(c.expansions);
-    const size_t cap = !started || common                       ? kMaxFirstElementLiterals
-                       : rarity_of(c.expansions) <= kVeryCommonRarity ? kMaxWeakAnchorLiterals
-                                                                      : kMaxAnchorLiterals;
-    std::optional<Expansions> options = literal_expansions(elements[i], kMaxFirstElementLiterals);
-    if (!options || c.expansions.size() * options->size() > cap) break;
-    Expansions next;
-    next.reserve(c.expansions.size() * options->size());
-    bool prefix = false;
-    for (const auto& p : c.expansions) {
-      for (const auto& x : *options) {
-        next.push_back({p.body + x.body, p.score + x.score, p.common_only && x.common_only, x.ends_in_prefix});
-        prefix |= x.ends_in_prefix;
-      }
-    }
-    c.expansions = std::move(next);
-    ++i;
-    if (prefix) break;  // a literal ending in a prefix can't be followed by more words
+    const size_t cap = !started                                                  ? kMaxFirstElementLiterals
+                       : c.common_only || c.rarity() <= kVeryCommonRarity ? kMaxWeakAnchorLiterals
+                                                                              : kMaxAnchorLiterals;
+    if (!e.options || c.count * e.count > cap) break;
+    c.add(e);
+    if (e.has_prefix) break;  // a literal ending in a prefix can't be followed by more words
     // Stop growing once the run is rare enough: longer runs only add literals.
-    if (rarity_of(c.expansions) >= kRareEnough) break;
+    if (c.rarity() >= kRareEnough) break;
   }
-  c.rest = i;
   return c;
-}
-
-bool usable(const Candidate& c) {
-  if (c.rest == c.first) return false;
-  // An anchor that may be empty anchors nothing.
-  return std::none_of(c.expansions.begin(), c.expansions.end(), [](const Expansion& x) { return x.body.empty(); });
 }
 
 // Higher is better: rarer in ordinary text first; among anchors rare enough, fewer literals (each
 // one costs the scanner), then the longest shortest literal.
-std::tuple<size_t, long, size_t> rank(const Candidate& c) {
-  size_t shortest = SIZE_MAX;
-  for (const auto& x : c.expansions) shortest = std::min(shortest, x.body.size());
-  return {rarity_of(c.expansions), -static_cast<long>(c.expansions.size()), shortest};
-}
+std::tuple<size_t, long, size_t> rank(const Candidate& c) { return {c.rarity(), -static_cast<long>(c.count), c.shortest}; }
 
 }  // namespace
 
 PatternPlan plan_pattern(ParsedPattern pattern) {
   PatternPlan plan;
   plan.pattern = std::move(pattern);
+  std::vector<ElementSummary> elements;
+  elements.reserve(plan.pattern.size());
+  for (const auto& e : plan.pattern) elements.push_back(summarise(e));
   std::optional<Candidate> best;
-  for (size_t first = 0; first < plan.pattern.size(); ++first) {
-    Candidate c = run_from(plan.pattern, first);
-    if (!usable(c)) continue;
-    if (!best || rank(c) > rank(*best)) best = std::move(c);
+  for (size_t first = 0; first < elements.size(); ++first) {
+    Candidate c = run_from(elements, first);
+    // An anchor that may be empty anchors nothing.
+    if (c.rest == c.first || c.may_be_empty) continue;
+    if (!best || rank(c) > rank(*best)) best = c;
   }
   if (!best) {
     plan.use_regex = true;
     return plan;
   }
-  for (auto& x : best->expansions) {
+  Expansions literals{Expansion{}};
+  for (size_t i = best->first; i < best->rest; ++i) {
+    Expansions next;
+    next.reserve(literals.size() * elements[i].count);
+    for (const auto& p : literals) {
+      for (const auto& x : *elements[i].options) next.push_back({p.body + x.body, 0, false, x.ends_in_prefix});
+    }
+    literals = std::move(next);
+  }
+  for (auto& x : literals) {
     // A literal ending in a prefix ends inside a word: verify() finds where that word ends.
     if (!x.ends_in_prefix) x.body.push_back(' ');
     plan.anchors.push_back(std::move(x.body));

@@ -118,11 +118,9 @@ Rule parse_rule(const std::string& file, const std::string& category, const toml
     }
   }
   if (const toml::node* phase = t.get("phase")) {
-    auto value = phase->value<std::string>();
-    if (value == "all") rule.phase = AgePhase::kAll;
-    else if (value == "primary") rule.phase = AgePhase::kPrimary;
-    else if (value == "secondary") rule.phase = AgePhase::kSecondary;
-    else fail_at(file, *phase, id, "phase must be \"primary\", \"secondary\" or \"all\"");
+    const auto parsed = parse_phase(phase->value<std::string>().value_or(""));
+    if (!parsed) fail_at(file, *phase, id, "phase must be \"primary\", \"secondary\" or \"all\"");
+    rule.phase = *parsed;
   }
   const toml::node* matches = t.get("matches");
   if (!matches) fail_at(file, t, id, "missing 'matches' examples (at least one)");
@@ -240,6 +238,18 @@ std::filesystem::path default_rules_dir() {
   std::error_code ec;
   if (std::filesystem::is_directory(VIGIL_INSTALLED_RULES_DIR, ec)) return VIGIL_INSTALLED_RULES_DIR;
   return VIGIL_SOURCE_RULES_DIR;
+}
+
+std::optional<AgePhase> parse_phase(std::string_view name) {
+  if (name == "all") return AgePhase::kAll;
+  if (name == "primary") return AgePhase::kPrimary;
+  if (name == "secondary") return AgePhase::kSecondary;
+  return std::nullopt;
+}
+
+void select_phase(RulePack& pack, AgePhase phase) {
+  if (phase == AgePhase::kAll) return;
+  std::erase_if(pack.rules, [&](const Rule& r) { return r.phase != AgePhase::kAll && r.phase != phase; });
 }
 
 }  // namespace vigil::signatures

@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   app.add_flag("--stats", stats, "print rule pack and compiled database figures to standard error");
   std::string cache_dir;
   app.add_option("--cache-dir", cache_dir, "keep compiled databases here (keyed by pack, normaliser and engine version)");
+  std::string phase = "all";
+  app.add_option("--phase", phase, "the school's phase: rules meant only for the other phase are left out")
+      ->check(CLI::IsMember({"primary", "secondary", "all"}))
+      ->capture_default_str();
   app.set_version_flag("--version", std::string("vigil-scan ") + vigil::kVersion);
   if (auto exit_code = vigil::parse_command_line(app, argc, argv)) return *exit_code;
 
@@ -43,6 +47,7 @@ int main(int argc, char** argv) {
     std::cerr << "vigil-scan: " << pack.error().message << "\n";
     return 1;
   }
+  vigil::signatures::select_phase(*pack, *vigil::signatures::parse_phase(phase));
   const auto compile_start = std::chrono::steady_clock::now();
   auto matcher = vigil::signatures::Matcher::compile(
       std::move(*pack), cache_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(cache_dir));

@@ -66,3 +66,26 @@ TEST_CASE("a directory without a manifest, or without rules, is refused") {
   CHECK(load_rule_pack(empty.path()).error().message.find("no rules") != std::string::npos);
   CHECK(!load_rule_pack(empty / "does-not-exist").ok());
 }
+
+TEST_CASE("a school's phase keeps rules for every age and for that phase only") {
+  TempDir dir;
+  write_file(dir / "manifest.toml", kManifest);
+  write_file(dir / "suicide.toml", std::string("category = \"suicide\"\n") + kGoodRule +
+                                      "[[rule]]\nid = \"suicide.p\"\nseverity = 3\npattern = \"stranger danger\"\nphase = \"primary\"\n"
+                                      "matches = [\"stranger danger\"]\nnot_matches = [\"danger\"]\n"
+                                      "[[rule]]\nid = \"suicide.s\"\nseverity = 3\npattern = \"exam stress\"\nphase = \"secondary\"\n"
+                                      "matches = [\"exam stress\"]\nnot_matches = [\"stress\"]\n");
+  auto ids = [&](AgePhase phase) {
+    auto pack = load_rule_pack(dir.path());
+    REQUIRE(pack.ok());
+    select_phase(*pack, phase);
+    std::vector<std::string> out;
+    for (const auto& r : pack->rules) out.push_back(r.id);
+    return out;
+  };
+  CHECK(ids(AgePhase::kPrimary) == std::vector<std::string>{"suicide.a", "suicide.p"});
+  CHECK(ids(AgePhase::kSecondary) == std::vector<std::string>{"suicide.a", "suicide.s"});
+  CHECK(ids(AgePhase::kAll).size() == 3);
+  CHECK(parse_phase("primary") == AgePhase::kPrimary);
+  CHECK_FALSE(parse_phase("nursery").has_value());
+}

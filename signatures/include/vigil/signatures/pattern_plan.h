@@ -20,7 +20,7 @@ namespace vigil::signatures {
 // an 11 s compile; these bounds give well under a second.
 inline constexpr size_t kMaxFirstElementLiterals = 4096;
 inline constexpr size_t kMaxAnchorLiterals = 32;
-inline constexpr size_t kMaxWeakAnchorLiterals = 128;
+inline constexpr size_t kMaxWeakAnchorLiterals = 64;
 
 struct PatternPlan {
   ParsedPattern pattern;

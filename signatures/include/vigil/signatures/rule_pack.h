@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,12 @@ Result<RulePack> parse_rule_pack(std::vector<PackFile> files);
 // Loads and validates a pack directory. A broken pack is refused as a whole with
 // "file:line: rule <id>: <reason>" so a network manager can fix it.
 Result<RulePack> load_rule_pack(const std::filesystem::path& dir);
+
+// Keeps the rules meant for a school of `phase`: rules for every age, and those for that phase.
+// An all-through school (kAll) keeps every rule.
+void select_phase(RulePack& pack, AgePhase phase);
+// "primary", "secondary" or "all"; std::nullopt for anything else.
+std::optional<AgePhase> parse_phase(std::string_view name);
 
 // Where the shipped pack lives: $VIGIL_RULES_DIR, else the installed copy, else the source tree.
 std::filesystem::path default_rules_dir();
