@@ -106,6 +106,8 @@ Result<void> Outbox::migrate() {
 
 Result<void> Outbox::evict_for(uint64_t needed, const OutboxEntry* incoming, bool& evict_incoming) {
   evict_incoming = false;
+  // The usual case, a capture that fits, costs no statement at all.
+  if (bytes_ + needed <= max_bytes_) return {};
   Statement victim(db_.handle(), "SELECT seq, id, severity, created_at, length(payload) FROM outbox WHERE severity < ? ORDER BY severity, seq LIMIT 1");
   Statement del(db_.handle(), "DELETE FROM outbox WHERE seq = ?");
   Statement record(db_.handle(), "INSERT OR REPLACE INTO evicted(id, severity, created_at, evicted_at) VALUES(?,?,?,?)");
@@ -213,6 +215,7 @@ Result<void> Outbox::append(const std::vector<OutboxEntry>& captures, const std:
 
 Result<bool> Outbox::room_for(uint64_t bytes) {
   std::lock_guard lock(mutex_);
+  if (bytes_ + bytes <= max_bytes_) return true;  // fits without evicting anything: no query
   Statement q(db_.handle(), "SELECT coalesce(sum(length(payload)), 0) FROM outbox WHERE severity < ?");
   if (!q.ok()) return db_.error("prepare room");
   q.bind(1, kNeverEvictSeverity);

@@ -10,11 +10,12 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "assembly/text_assembler.h"
+#include "session/restart_policy.h"
 #include "session/session_protocol.h"
 #include "vigil/cli.h"
+#include "vigil/platform/child_process.h"
 #include "vigil/platform/desktop_source.h"
 #include "vigil/platform/local_socket.h"
 #include "vigil/platform/shutdown_signal.h"
@@ -29,8 +30,10 @@ using Clock = std::chrono::steady_clock;
 // field (a D-Bus round trip, a few ms; measured < 50 ms under Xvfb) has arrived before we decide
 // whether the key belongs to one. Adds this much to the key -> collector latency.
 constexpr std::chrono::milliseconds kPasswordSettle{250};
-// How often the idle rule of the assembler is checked while a line is open.
-constexpr std::chrono::milliseconds kTickInterval{100};
+// A settled key may wait this much longer, so that it is handed on at the wake-up of a later key
+// instead of one of its own: while someone types (a key every 100-300 ms) the helper then wakes
+// once per key, not twice. Adds at most this much to the key -> collector latency.
+constexpr std::chrono::milliseconds kHandOnSlack{150};
 // With nothing queued and no open line the helper only wakes to notice a stop request; rare
 // wake-ups keep an idle session's CPU near zero.
 constexpr std::chrono::milliseconds kIdleWake{1000};
@@ -48,13 +51,14 @@ class AgentLink {
   void set_coverage(std::string state) {
     coverage_ = std::move(state);
     send(agent::CoverageMessage{coverage_});
+    flush();
   }
 
-  // Sends or queues; never blocks the key path for long.
+  // Queues; flush() writes everything queued in one go, once per pass of the event loop, so a
+  // burst of units costs one socket write rather than one each.
   void send(const agent::SessionMessage& message) {
     pending_.push_back(agent::encode_frame(message));
     if (pending_.size() > kMaxPendingFrames) pending_.pop_front();
-    flush();
   }
 
   void flush() {
@@ -77,15 +81,18 @@ class AgentLink {
         return;
       }
     }
-    while (!pending_.empty()) {
-      if (!client_->send(pending_.front())) {
-        spdlog::warn("lost the agent connection; reconnecting");
-        client_.reset();
-        next_attempt_ = Clock::now() + kReconnectDelay;
-        return;
-      }
-      pending_.pop_front();
+    if (pending_.empty()) return;
+    std::string batch;
+    for (const auto& frame : pending_) batch += frame;
+    if (!client_->send(batch)) {
+      // Frames stay queued and go again whole after the reconnect (the agent drops the half frame
+      // of a closed connection): units whose bytes the dead agent never read are not lost.
+      spdlog::warn("lost the agent connection; reconnecting");
+      client_.reset();
+      next_attempt_ = Clock::now() + kReconnectDelay;
+      return;
     }
+    pending_.clear();
   }
 
  private:
@@ -142,24 +149,9 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
     link.flush();
   }
 
-  std::mutex queue_mutex;
-  std::condition_variable queue_cv;
+  // Every desktop event waits kPasswordSettle here before it is handled (see above).
   std::deque<platform::DesktopEvent> queue;
-  std::atomic<bool> desktop_failed{false};
-  std::thread desktop_thread([&] {
-    auto r = (*desktop)->run(
-        [&](const platform::DesktopEvent& ev) {
-          std::lock_guard lock(queue_mutex);
-          queue.push_back(ev);
-          queue_cv.notify_one();
-        },
-        stop);
-    if (!r) {
-      spdlog::error("desktop source ended: {}", r.error().message);
-      desktop_failed = true;
-      queue_cv.notify_one();
-    }
-  });
+  auto enqueue = [&](const platform::DesktopEvent& ev) { queue.push_back(ev); };
 
   agent::TextAssembler assembler([&](agent::TextUnit unit) {
     // Privacy: unit text goes only to the agent's socket, never to a log or a file.
@@ -186,24 +178,29 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
   bool dropping = false;
   platform::WindowInfo focused;
 
-  while (!stop.load() && !desktop_failed.load()) {
+  // One thread, one wake-up per X event: a key arriving also hands on the keys that have settled
+  // since, so steady typing needs no timer at all; the timer only serves the end of a burst (the
+  // last keys, after settle and slack) and the idle close of an open line.
+  bool desktop_failed = false;
+  // The display is read as soon as it writes: delaying reads to batch a key's press and release
+  // loses characters that tools and IMEs type through a keycode remapped for a moment (the
+  // keymap would be re-read after it was already put back).
+  while (!stop.load()) {
+    auto now = Clock::now();
+    Clock::time_point wake = now + kIdleWake;
+    if (!queue.empty()) wake = std::min(wake, queue.front().at + kPasswordSettle + kHandOnSlack);
+    if (const auto idle = assembler.idle_deadline()) wake = std::min(wake, *idle);
+    const auto timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(wake - now), std::chrono::milliseconds(0));
+    if (auto r = (*desktop)->pump(enqueue, timeout); !r) {
+      spdlog::error("desktop source ended: {}", r.error().message);
+      desktop_failed = true;
+      break;
+    }
     std::deque<platform::DesktopEvent> due;
-    {
-      std::unique_lock lock(queue_mutex);
-      auto wait = assembler.has_open_line() ? kTickInterval : kIdleWake;
-      if (!queue.empty()) {
-        const auto due_in = std::chrono::duration_cast<std::chrono::milliseconds>(queue.front().at + kPasswordSettle - Clock::now());
-        wait = std::clamp(due_in + std::chrono::milliseconds(1), std::chrono::milliseconds(0), wait);
-      }
-      const size_t queued = queue.size();
-      if (wait.count() > 0) {
-        queue_cv.wait_for(lock, wait, [&] { return stop.load() || desktop_failed.load() || queue.size() > queued; });
-      }
-      const auto cutoff = Clock::now() - kPasswordSettle;
-      while (!queue.empty() && queue.front().at <= cutoff) {
-        due.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
+    const auto cutoff = Clock::now() - kPasswordSettle;
+    while (!queue.empty() && queue.front().at <= cutoff) {
+      due.push_back(std::move(queue.front()));
+      queue.pop_front();
     }
     for (auto& ev : due) {
       using Kind = platform::DesktopEvent::Kind;
@@ -245,11 +242,62 @@ int run_session(const std::string& socket_path, std::atomic<bool>& stop, std::mu
     assembler.tick(Clock::now());
     link.flush();
   }
-  stop = true;
-  desktop_thread.join();
   assembler.flush(Clock::now());
   link.flush();
-  return desktop_failed.load() ? 1 : 0;
+  return desktop_failed ? agent::kHelperDisplayGone : agent::kHelperStopped;
+}
+
+// --supervise: this process only runs the helper as its child and starts it again when it is
+// killed or crashes, for desktops whose sessions have no systemd user manager (XDG autostart runs
+// it); under systemd the user unit's Restart= does the same. It lives in the session rather than
+// in the root service because only the session knows its display, X authority and D-Bus (AT-SPI)
+// addresses, and because the service must never start programs in a pupil's session.
+int supervise(const std::vector<std::string>& helper_argv, platform::ShutdownSignal& shutdown) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool stop = false;
+  platform::ChildProcess* running = nullptr;  // guarded by mutex
+  shutdown.start([&] {
+    std::lock_guard lock(mutex);
+    stop = true;
+    if (running) running->request_stop();  // the helper ends its line and exits 0
+    changed.notify_all();
+  });
+  agent::RestartPolicy policy;
+  while (true) {
+    std::unique_ptr<platform::ChildProcess> child;
+    {
+      std::lock_guard lock(mutex);
+      if (stop) return agent::kHelperStopped;
+      auto started = platform::start_child(helper_argv);
+      if (!started) {
+        spdlog::error("cannot start the session helper: {}", started.error().message);
+        return 1;
+      }
+      child = std::move(*started);
+      running = child.get();
+    }
+    const auto started_at = Clock::now();
+    spdlog::info("session helper started (pid {})", child->id());
+    auto ended = child->wait();
+    const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+    std::unique_lock lock(mutex);
+    running = nullptr;
+    if (!ended) {
+      spdlog::error("lost track of the session helper: {}", ended.error().message);
+      return 1;
+    }
+    if (stop) return agent::kHelperStopped;
+    const auto delay = policy.after_exit(ended->signalled, ended->code, ran);
+    const std::string how = ended->signalled ? "was killed by signal " + std::to_string(ended->code)
+                                             : "exited with status " + std::to_string(ended->code);
+    if (!delay) {
+      spdlog::info("session helper {} after {} ms; not restarting", how, ran.count());
+      return ended->signalled ? 1 : ended->code;
+    }
+    spdlog::warn("session helper {} after {} ms; restarting in {} ms", how, ran.count(), delay->count());
+    changed.wait_for(lock, *delay, [&] { return stop; });
+  }
 }
 
 }  // namespace
@@ -258,6 +306,7 @@ int main(int argc, char** argv) {
   auto shutdown = platform::make_shutdown_signal();  // before any thread starts
   std::string socket_path;
   std::string log_level = "info";
+  bool supervised = false;
   CLI::App app{"Vigil session helper: assembles what is typed in this desktop session and hands it to vigil-agent."};
   app.name("vigil-session");
   app.set_version_flag("--version", std::string("vigil-session ") + kVersion);
@@ -265,9 +314,23 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_flag("--supervise", supervised,
+               "run the helper as a child process and start it again if it is killed or crashes (for sessions without a systemd "
+               "user manager)");
   if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
-  spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-session"));
+  spdlog::set_default_logger(spdlog::stderr_color_mt(supervised ? "vigil-session supervisor" : "vigil-session"));
   spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (supervised) {
+    auto self = platform::own_executable();
+    if (!self) {
+      spdlog::error("cannot find this program to restart it: {}", self.error().message);
+      return 1;
+    }
+    const int status = supervise({*self, "--agent-socket", socket_path, "--log-level", log_level}, *shutdown);
+    shutdown->stop();
+    return status;
+  }
 
   std::atomic<bool> stop{false};
   std::mutex stop_mutex;
