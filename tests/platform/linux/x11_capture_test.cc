@@ -336,7 +336,7 @@ TEST_CASE("nothing typed while another client holds a keyboard grab is captured;
   REQUIRE_MESSAGE(wait_until([&] { return log_contains(grab_log, "grab") || !grabber.running(); }, kStartTimeout), "the grabber did not start");
   REQUIRE_MESSAGE(log_contains(grab_log, "grabbed"), read_file(grab_log));
 
-  const std::string during = "hang myself during the grab ";
+  const std::string during = "during the grab hang myself ";  // a capture of it would contain "during"
   d.type(during);
   d.key("Return");
   const std::string all_keys = "keys " + std::to_string(during.size() + 1) + "\n";
