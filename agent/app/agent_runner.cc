@@ -110,6 +110,7 @@ void AgentRunner::request_stop() {
     std::lock_guard lock(stop_mutex_);
     stop_requested_ = true;
     stop_ = true;
+    for (EventSource* source : live_sources_) source->interrupt();
   }
   stop_changed_.notify_all();
 }
@@ -182,6 +183,20 @@ int AgentRunner::run() {
     }
     sources.push_back(std::move(*source));
   }
+  {
+    std::lock_guard lock(stop_mutex_);
+    for (auto& source : sources) {
+      live_sources_.push_back(source.get());
+      if (stop_) source->interrupt();
+    }
+  }
+  struct ForgetSources {  // before `sources` is destroyed, whichever way run() returns
+    AgentRunner& runner;
+    ~ForgetSources() {
+      std::lock_guard lock(runner.stop_mutex_);
+      runner.live_sources_.clear();
+    }
+  } forget_sources{*this};
 
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   GrpcTransportConfig transport_config{o.collector, std::chrono::seconds(30), ""};

@@ -42,6 +42,8 @@ class AgentRunner {
   std::atomic<bool> stop_requested_{false};
   std::mutex stop_mutex_;
   std::condition_variable stop_changed_;
+  // Sources of the running run(), woken by request_stop(); guarded by stop_mutex_.
+  std::vector<EventSource*> live_sources_;
 };
 
 }  // namespace vigil::agent

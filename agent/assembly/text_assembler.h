@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace vigil::agent {
@@ -76,6 +77,12 @@ class TextAssembler {
   void discard();
 
   bool has_open_line() const { return !line_.empty() || deleting_ != DeleteRun::kNone; }
+  // When tick() will close the open line, so a caller can sleep until then instead of ticking on
+  // a timer; nullopt while no line is open.
+  std::optional<AssemblyClock::time_point> idle_deadline() const {
+    if (!has_open_line()) return std::nullopt;
+    return last_change_ + idle_close_;
+  }
 
  private:
   enum class DeleteRun { kNone, kBackward, kForward };

@@ -30,6 +30,9 @@ class EventSource {
   // For the heartbeat when the source knows better than "active" (live sources report who is
   // connected and any coverage gap). Called from another thread; empty means "use the default".
   virtual std::string state() const { return {}; }
+  // Wakes a next() that is waiting for input, so it sees the stop flag now. Called from another
+  // thread when the agent stops; sources that never wait long need not override it.
+  virtual void interrupt() {}
 };
 
 }  // namespace vigil::agent

@@ -18,8 +18,9 @@
 
 namespace vigil::agent {
 
-// How often next() looks at the stop flag while no helper is typing.
-inline constexpr std::chrono::milliseconds kSessionPollInterval{200};
+// How often next() looks at the stop flag while no helper is typing. Only a backstop: a stop
+// request wakes the listener at once through interrupt(), so an idle agent need not poll.
+inline constexpr std::chrono::milliseconds kSessionPollInterval{5000};
 // Capture routes a helper may report coverage for (desktop, browser, and room to grow); bounds
 // what a misbehaving helper can make the heartbeat carry.
 inline constexpr size_t kMaxCoverageRoutes = 8;
@@ -34,6 +35,7 @@ class SessionSource final : public EventSource {
   std::string last_warning() const override;
   // For the heartbeat: connected helpers and any coverage gap they reported.
   std::string state() const override;
+  void interrupt() override { server_->interrupt(); }
 
  private:
   SessionSource(std::string path, std::unique_ptr<platform::LocalSocketServer> server, const std::atomic<bool>& stop);

@@ -104,8 +104,24 @@ Result<void> Outbox::migrate() {
   return tx.commit();
 }
 
+namespace {
+// A cached statement left mid-result would keep its read snapshot open; every use ends in reset.
+struct ResetOnExit {
+  Statement& statement;
+  ~ResetOnExit() { statement.reset(); }
+};
+}  // namespace
+
+Statement& Outbox::cached(std::unique_ptr<Statement>& slot, const char* sql) {
+  if (!slot || !slot->ok()) slot = std::make_unique<Statement>(db_.handle(), sql);
+  slot->reset();
+  return *slot;
+}
+
 Result<void> Outbox::evict_for(uint64_t needed, const OutboxEntry* incoming, bool& evict_incoming) {
   evict_incoming = false;
+  // The usual case, a capture that fits, costs no statement at all.
+  if (bytes_ + needed <= max_bytes_) return {};
   Statement victim(db_.handle(), "SELECT seq, id, severity, created_at, length(payload) FROM outbox WHERE severity < ? ORDER BY severity, seq LIMIT 1");
   Statement del(db_.handle(), "DELETE FROM outbox WHERE seq = ?");
   Statement record(db_.handle(), "INSERT OR REPLACE INTO evicted(id, severity, created_at, evicted_at) VALUES(?,?,?,?)");
@@ -164,8 +180,9 @@ Result<void> Outbox::append(const std::vector<OutboxEntry>& captures, const std:
   Transaction tx(db_);
   if (!tx.begun()) return db_.error("begin");
   const uint64_t bytes_before = bytes_;
-  Statement insert(db_.handle(), "INSERT OR IGNORE INTO outbox(id, severity, created_at, payload, sealed) VALUES(?,?,?,?,?)");
+  Statement& insert = cached(insert_, "INSERT OR IGNORE INTO outbox(id, severity, created_at, payload, sealed) VALUES(?,?,?,?,?)");
   if (!insert.ok()) return db_.error("prepare insert");
+  ResetOnExit reset_insert{insert};
   const int64_t now = now_ms();
   uint64_t trimmed = 0;
   for (const auto& c : captures) {
@@ -213,6 +230,7 @@ Result<void> Outbox::append(const std::vector<OutboxEntry>& captures, const std:
 
 Result<bool> Outbox::room_for(uint64_t bytes) {
   std::lock_guard lock(mutex_);
+  if (bytes_ + bytes <= max_bytes_) return true;  // fits without evicting anything: no query
   Statement q(db_.handle(), "SELECT coalesce(sum(length(payload)), 0) FROM outbox WHERE severity < ?");
   if (!q.ok()) return db_.error("prepare room");
   q.bind(1, kNeverEvictSeverity);
@@ -261,8 +279,9 @@ Result<std::optional<std::string>> Outbox::position(const std::string& source) {
 
 Result<std::vector<OutboxEntry>> Outbox::next_batch(size_t max_count, size_t max_bytes) {
   std::lock_guard lock(mutex_);
-  Statement q(db_.handle(), "SELECT id, severity, payload, sealed FROM outbox ORDER BY (severity >= 5) DESC, seq LIMIT ?");
+  Statement& q = cached(batch_, "SELECT id, severity, payload, sealed FROM outbox ORDER BY (severity >= 5) DESC, seq LIMIT ?");
   if (!q.ok()) return db_.error("prepare batch");
+  ResetOnExit reset_batch{q};
   q.bind(1, static_cast<int64_t>(max_count));
   std::vector<OutboxEntry> out;
   size_t bytes = 0;
@@ -281,8 +300,9 @@ Result<void> Outbox::remove(const std::vector<std::string>& ids) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   if (!tx.begun()) return db_.error("begin");
-  Statement del(db_.handle(), "DELETE FROM outbox WHERE id = ? RETURNING length(payload)");
+  Statement& del = cached(delete_, "DELETE FROM outbox WHERE id = ? RETURNING length(payload)");
   if (!del.ok()) return db_.error("prepare delete");
+  ResetOnExit reset_delete{del};
   uint64_t freed = 0;
   for (const auto& id : ids) {
     del.bind_blob(1, id);

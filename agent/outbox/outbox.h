@@ -76,8 +76,13 @@ class Outbox {
   Result<void> evict_for(uint64_t needed, const OutboxEntry* incoming, bool& evict_incoming);
   Result<uint64_t> scalar(const char* sql);
 
+  // The statements of every capture's way through (store, read for sending, delete once
+  // acknowledged), prepared once: parsing SQL per capture was most of the outbox's CPU.
+  Statement& cached(std::unique_ptr<Statement>& slot, const char* sql);
+
   std::mutex mutex_;  // one connection, shared by the pipeline and the forwarder threads
   SqliteDb db_;
+  std::unique_ptr<Statement> insert_, batch_, delete_;  // after db_: finalised before it closes
   uint64_t max_bytes_;
   uint64_t bytes_ = 0;  // sum of payload sizes in `outbox`, kept in step with every change
 };

@@ -17,8 +17,10 @@
 #include "browser/browser_watch.h"
 #include "browser/page_limiter.h"
 #include "browser/page_text.h"
+#include "session/restart_policy.h"
 #include "session/session_protocol.h"
 #include "vigil/cli.h"
+#include "vigil/platform/child_process.h"
 #include "vigil/platform/desktop_source.h"
 #include "vigil/platform/local_socket.h"
 #include "vigil/platform/shutdown_signal.h"
@@ -34,8 +36,10 @@ using Clock = std::chrono::steady_clock;
 // field (a D-Bus round trip, a few ms; measured < 50 ms under Xvfb) has arrived before we decide
 // whether the key belongs to one. Adds this much to the key -> collector latency.
 constexpr std::chrono::milliseconds kPasswordSettle{250};
-// How often the idle rule of the assembler is checked while a line is open.
-constexpr std::chrono::milliseconds kTickInterval{100};
+// A settled key may wait this much longer, so that it is handed on at the wake-up of a later key
+// instead of one of its own: while someone types (a key every 100-300 ms) the helper then wakes
+// once per key, not twice. Adds at most this much to the key -> collector latency.
+constexpr std::chrono::milliseconds kHandOnSlack{150};
 // With nothing queued and no open line the helper only wakes to notice a stop request; rare
 // wake-ups keep an idle session's CPU near zero.
 constexpr std::chrono::milliseconds kIdleWake{1000};
@@ -55,19 +59,21 @@ class AgentLink {
   void set_coverage(std::string state) {
     coverage_ = std::move(state);
     send(agent::CoverageMessage{coverage_, {}});
+    flush();
   }
 
   // A capture route other than the desktop one (the browser extension), re-sent on reconnect.
   void set_route_coverage(const std::string& route, std::string state) {
     route_coverage_[route] = state;
     send(agent::CoverageMessage{std::move(state), route});
+    flush();
   }
 
-  // Sends or queues; never blocks the key path for long.
+  // Queues; flush() writes everything queued in one go, once per pass of the event loop, so a
+  // burst of units costs one socket write rather than one each.
   void send(const agent::SessionMessage& message) {
     pending_.push_back(agent::encode_frame(message));
     if (pending_.size() > kMaxPendingFrames) pending_.pop_front();
-    flush();
   }
 
   void flush() {
@@ -91,15 +97,18 @@ class AgentLink {
         return;
       }
     }
-    while (!pending_.empty()) {
-      if (!client_->send(pending_.front())) {
-        spdlog::warn("lost the agent connection; reconnecting");
-        client_.reset();
-        next_attempt_ = Clock::now() + kReconnectDelay;
-        return;
-      }
-      pending_.pop_front();
+    if (pending_.empty()) return;
+    std::string batch;
+    for (const auto& frame : pending_) batch += frame;
+    if (!client_->send(batch)) {
+      // Frames stay queued and go again whole after the reconnect (the agent drops the half frame
+      // of a closed connection): units whose bytes the dead agent never read are not lost.
+      spdlog::warn("lost the agent connection; reconnecting");
+      client_.reset();
+      next_attempt_ = Clock::now() + kReconnectDelay;
+      return;
     }
+    pending_.clear();
   }
 
  private:
@@ -153,7 +162,8 @@ BrowserRoute open_browser_route(const std::string& configured_path) {
   return {std::move(*listener), {}};
 }
 
-int run_session(const std::string& socket_path, const std::string& browser_socket, std::atomic<bool>& stop, std::mutex& stop_mutex, std::condition_variable& stop_cv) {
+int run_session(const std::string& socket_path, const std::string& browser_socket, std::atomic<bool>& stop, std::mutex& stop_mutex,
+                std::condition_variable& stop_cv) {
   auto desktop = platform::open_desktop_source();
   AgentLink link(socket_path, desktop ? (*desktop)->kind() : "none");
   if (!desktop) {
@@ -176,11 +186,14 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     link.flush();
   }
 
-  std::mutex queue_mutex;
-  std::condition_variable queue_cv;
+  // Every desktop event waits kPasswordSettle here before it is handled (see above).
   std::deque<platform::DesktopEvent> queue;
+  auto enqueue = [&](const platform::DesktopEvent& ev) { queue.push_back(ev); };
+
+  // The browser route has its own thread (its socket is not the display's); its reports are
+  // handled at the main loop's next pass, which every key and at least every kIdleWake brings.
+  std::mutex browser_mutex;
   std::deque<agent::BrowserEvent> browser_queue;
-  std::atomic<bool> desktop_failed{false};
   BrowserRoute browser = open_browser_route(browser_socket);
   if (!browser.listener) {
     spdlog::error("browser extension route unavailable: {}", browser.problem);
@@ -190,7 +203,7 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     if (!browser.listener) return;
     auto r = browser.listener->run(
         [&](agent::BrowserEvent ev) {
-          std::lock_guard lock(queue_mutex);
+          std::lock_guard lock(browser_mutex);
           // Bounded like the agent link: a host flooding faster than the helper drains loses its
           // oldest page reports. Privacy: password-focus and connection events are never dropped.
           if (browser_queue.size() >= kMaxBrowserEvents) {
@@ -199,24 +212,9 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
             if (page != browser_queue.end()) browser_queue.erase(page);
           }
           browser_queue.push_back(std::move(ev));
-          queue_cv.notify_one();
         },
         stop);
     if (!r) spdlog::error("browser extension route ended: {}", r.error().message);
-  });
-  std::thread desktop_thread([&] {
-    auto r = (*desktop)->run(
-        [&](const platform::DesktopEvent& ev) {
-          std::lock_guard lock(queue_mutex);
-          queue.push_back(ev);
-          queue_cv.notify_one();
-        },
-        stop);
-    if (!r) {
-      spdlog::error("desktop source ended: {}", r.error().message);
-      desktop_failed = true;
-      queue_cv.notify_one();
-    }
   });
 
   agent::TextAssembler assembler([&](agent::TextUnit unit) {
@@ -257,7 +255,7 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     m.observed_at = page.observed_at;
     link.send(m);
   };
-    auto handle_browser = [&](agent::BrowserEvent& ev) {
+  auto handle_browser = [&](agent::BrowserEvent& ev) {
     using BKind = agent::BrowserEvent::Kind;
     if (ev.kind == BKind::kConnected) {
       const auto& hello = std::get<agent::BrowserHello>(ev.message);
@@ -283,32 +281,39 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     }
   };
 
-  while (!stop.load() && !desktop_failed.load()) {
+
+  // One thread, one wake-up per X event: a key arriving also hands on the keys that have settled
+  // since, so steady typing needs no timer at all; the timer only serves the end of a burst (the
+  // last keys, after settle and slack) and the idle close of an open line.
+  bool desktop_failed = false;
+  // The display is read as soon as it writes: delaying reads to batch a key's press and release
+  // loses characters that tools and IMEs type through a keycode remapped for a moment (the
+  // keymap would be re-read after it was already put back).
+  while (!stop.load()) {
+    auto now = Clock::now();
+    Clock::time_point wake = now + kIdleWake;
+    if (!queue.empty()) wake = std::min(wake, queue.front().at + kPasswordSettle + kHandOnSlack);
+    if (const auto idle = assembler.idle_deadline()) wake = std::min(wake, *idle);
+    if (const auto next_page = pages.next_due()) wake = std::min(wake, *next_page);
+    const auto timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(wake - now), std::chrono::milliseconds(0));
+    if (auto r = (*desktop)->pump(enqueue, timeout); !r) {
+      spdlog::error("desktop source ended: {}", r.error().message);
+      desktop_failed = true;
+      break;
+    }
     std::deque<platform::DesktopEvent> due;
-    std::deque<agent::BrowserEvent> browser_due;
-    {
-      std::unique_lock lock(queue_mutex);
-      auto wait = assembler.has_open_line() ? kTickInterval : kIdleWake;
-      if (auto next_page = pages.next_due()) {
-        wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*next_page - Clock::now()), std::chrono::milliseconds(1), wait);
-      }
-      if (!queue.empty()) {
-        const auto due_in = std::chrono::duration_cast<std::chrono::milliseconds>(queue.front().at + kPasswordSettle - Clock::now());
-        wait = std::clamp(due_in + std::chrono::milliseconds(1), std::chrono::milliseconds(0), wait);
-      }
-      const size_t queued = queue.size();
-      if (wait.count() > 0 && browser_queue.empty()) {
-        queue_cv.wait_for(lock, wait, [&] { return stop.load() || desktop_failed.load() || queue.size() > queued || !browser_queue.empty(); });
-      }
-      browser_due.swap(browser_queue);
-      const auto cutoff = Clock::now() - kPasswordSettle;
-      while (!queue.empty() && queue.front().at <= cutoff) {
-        due.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
+    const auto cutoff = Clock::now() - kPasswordSettle;
+    while (!queue.empty() && queue.front().at <= cutoff) {
+      due.push_back(std::move(queue.front()));
+      queue.pop_front();
     }
     // Browser reports are not delayed: a password focus must be known before the keys typed after
-    // it leave the settle queue below.
+    // it leave the settle queue.
+    std::deque<agent::BrowserEvent> browser_due;
+    {
+      std::lock_guard lock(browser_mutex);
+      browser_due.swap(browser_queue);
+    }
     for (auto& ev : browser_due) handle_browser(ev);
     for (auto& ev : due) {
       using Kind = platform::DesktopEvent::Kind;
@@ -363,11 +368,63 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     link.flush();
   }
   stop = true;
-  desktop_thread.join();
   browser_thread.join();
   assembler.flush(Clock::now());
   link.flush();
-  return desktop_failed.load() ? 1 : 0;
+  return desktop_failed ? agent::kHelperDisplayGone : agent::kHelperStopped;
+}
+
+// --supervise: this process only runs the helper as its child and starts it again when it is
+// killed or crashes, for desktops whose sessions have no systemd user manager (XDG autostart runs
+// it); under systemd the user unit's Restart= does the same. It lives in the session rather than
+// in the root service because only the session knows its display, X authority and D-Bus (AT-SPI)
+// addresses, and because the service must never start programs in a pupil's session.
+int supervise(const std::vector<std::string>& helper_argv, platform::ShutdownSignal& shutdown) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool stop = false;
+  platform::ChildProcess* running = nullptr;  // guarded by mutex
+  shutdown.start([&] {
+    std::lock_guard lock(mutex);
+    stop = true;
+    if (running) running->request_stop();  // the helper ends its line and exits 0
+    changed.notify_all();
+  });
+  agent::RestartPolicy policy;
+  while (true) {
+    std::unique_ptr<platform::ChildProcess> child;
+    {
+      std::lock_guard lock(mutex);
+      if (stop) return agent::kHelperStopped;
+      auto started = platform::start_child(helper_argv);
+      if (!started) {
+        spdlog::error("cannot start the session helper: {}", started.error().message);
+        return 1;
+      }
+      child = std::move(*started);
+      running = child.get();
+    }
+    const auto started_at = Clock::now();
+    spdlog::info("session helper started (pid {})", child->id());
+    auto ended = child->wait();
+    const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+    std::unique_lock lock(mutex);
+    running = nullptr;
+    if (!ended) {
+      spdlog::error("lost track of the session helper: {}", ended.error().message);
+      return 1;
+    }
+    if (stop) return agent::kHelperStopped;
+    const auto delay = policy.after_exit(ended->signalled, ended->code, ran);
+    const std::string how = ended->signalled ? "was killed by signal " + std::to_string(ended->code)
+                                             : "exited with status " + std::to_string(ended->code);
+    if (!delay) {
+      spdlog::info("session helper {} after {} ms; not restarting", how, ran.count());
+      return ended->signalled ? 1 : ended->code;
+    }
+    spdlog::warn("session helper {} after {} ms; restarting in {} ms", how, ran.count(), delay->count());
+    changed.wait_for(lock, *delay, [&] { return stop; });
+  }
 }
 
 }  // namespace
@@ -376,6 +433,7 @@ int main(int argc, char** argv) {
   auto shutdown = platform::make_shutdown_signal();  // before any thread starts
   std::string socket_path;
   std::string log_level = "info";
+  bool supervised = false;
   std::string browser_socket;
   CLI::App app{"Vigil session helper: assembles what is typed in this desktop session and hands it to vigil-agent."};
   app.name("vigil-session");
@@ -386,9 +444,25 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_flag("--supervise", supervised,
+               "run the helper as a child process and start it again if it is killed or crashes (for sessions without a systemd "
+               "user manager)");
   if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
-  spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-session"));
+  spdlog::set_default_logger(spdlog::stderr_color_mt(supervised ? "vigil-session supervisor" : "vigil-session"));
   spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (supervised) {
+    auto self = platform::own_executable();
+    if (!self) {
+      spdlog::error("cannot find this program to restart it: {}", self.error().message);
+      return 1;
+    }
+    std::vector<std::string> helper = {*self, "--agent-socket", socket_path, "--log-level", log_level};
+    if (!browser_socket.empty()) helper.insert(helper.end(), {"--browser-socket", browser_socket});
+    const int status = supervise(helper, *shutdown);
+    shutdown->stop();
+    return status;
+  }
 
   std::atomic<bool> stop{false};
   std::mutex stop_mutex;

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,10 +49,11 @@ Result<sockaddr_un> socket_address(const std::string& path) {
 
 class LinuxLocalSocketServer final : public LocalSocketServer {
  public:
-  LinuxLocalSocketServer(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  LinuxLocalSocketServer(int fd, int wake_fd, std::string path) : fd_(fd), wake_fd_(wake_fd), path_(std::move(path)) {}
   ~LinuxLocalSocketServer() override {
     for (auto& [id, c] : connections_) ::close(c.fd);
     ::close(fd_);
+    ::close(wake_fd_);
     ::unlink(path_.c_str());
   }
 
@@ -59,6 +61,7 @@ class LinuxLocalSocketServer final : public LocalSocketServer {
     std::vector<pollfd> fds;
     std::vector<uint64_t> ids;
     fds.push_back({fd_, POLLIN, 0});
+    fds.push_back({wake_fd_, POLLIN, 0});
     for (auto& [id, c] : connections_) {
       fds.push_back({c.fd, POLLIN, 0});
       ids.push_back(id);
@@ -69,12 +72,16 @@ class LinuxLocalSocketServer final : public LocalSocketServer {
       return make_error(ErrorCode::kIo, errno_text("poll on " + path_));
     }
     if (n == 0) return std::optional<SocketEvent>{};
-    for (size_t i = 1; i < fds.size(); ++i) {
+    if (fds[1].revents & POLLIN) {
+      uint64_t count = 0;
+      (void)!::read(wake_fd_, &count, sizeof count);
+      return std::optional<SocketEvent>{};
+    }
+    for (size_t i = 2; i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;
-      const uint64_t id = ids[i - 1];
+      const uint64_t id = ids[i - 2];
       Connection& c = connections_.at(id);
-      std::string data(kReadChunk, '\0');
-      const ssize_t got = ::recv(c.fd, data.data(), data.size(), 0);
+      const ssize_t got = ::recv(c.fd, read_buffer_.data(), read_buffer_.size(), 0);
       if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       SocketEvent ev{SocketEvent::Kind::kData, id, c.peer, {}};
       if (got <= 0) {
@@ -82,8 +89,7 @@ class LinuxLocalSocketServer final : public LocalSocketServer {
         ::close(c.fd);
         connections_.erase(id);
       } else {
-        data.resize(static_cast<size_t>(got));
-        ev.data = std::move(data);
+        ev.data.assign(read_buffer_.data(), static_cast<size_t>(got));
       }
       return std::optional<SocketEvent>(std::move(ev));
     }
@@ -109,6 +115,11 @@ class LinuxLocalSocketServer final : public LocalSocketServer {
     return std::optional<SocketEvent>{};
   }
 
+  void interrupt() override {
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+
   void disconnect(uint64_t connection) override {
     auto it = connections_.find(connection);
     if (it == connections_.end()) return;
@@ -122,7 +133,9 @@ class LinuxLocalSocketServer final : public LocalSocketServer {
     PeerCredentials peer;
   };
   int fd_;
+  int wake_fd_;
   std::string path_;
+  std::vector<char> read_buffer_ = std::vector<char>(kReadChunk);  // reused: a unit is ~200 bytes
   std::map<uint64_t, Connection> connections_;
   uint64_t next_id_ = 1;
 };
@@ -171,7 +184,13 @@ Result<std::unique_ptr<LocalSocketServer>> listen_local(const std::string& path)
   // Helpers run as each pupil, so everyone may connect; SO_PEERCRED says who did. The socket
   // only accepts text units: nothing can be read back through it (the outbox stays root-only).
   ::chmod(path.c_str(), 0666);
-  return std::unique_ptr<LocalSocketServer>(std::make_unique<LinuxLocalSocketServer>(fd, path));
+  const int wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd < 0) {
+    auto err = make_error(ErrorCode::kIo, errno_text("eventfd for " + path));
+    ::close(fd);
+    return err;
+  }
+  return std::unique_ptr<LocalSocketServer>(std::make_unique<LinuxLocalSocketServer>(fd, wake_fd, path));
 }
 
 Result<std::unique_ptr<LocalSocketClient>> connect_local(const std::string& path) {

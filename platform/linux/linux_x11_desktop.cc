@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <xkbcommon/xkbcommon-x11.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -24,9 +25,6 @@
 namespace vigil::platform {
 namespace {
 
-// How long the event loop waits before looking at the stop flag again (bounds shutdown time;
-// longer means fewer idle wake-ups).
-constexpr int kPollMillis = 500;
 // Longest property read (titles); longer titles are cut, which is enough to scan a page name.
 constexpr long kMaxPropertyLongs = 4096;
 
@@ -56,8 +54,8 @@ class X11DesktopSource final : public DesktopSource {
     root_ = DefaultRootWindow(dpy_);
     unsigned char mask_bits[XIMaskLen(XI_LASTEVENT)] = {};
     XIEventMask mask{XIAllMasterDevices, sizeof mask_bits, mask_bits};
+    // Presses only: modifier state comes from XkbStateNotify below, so a release costs no wake-up.
     XISetMask(mask_bits, XI_RawKeyPress);
-    XISetMask(mask_bits, XI_RawKeyRelease);
     XISelectEvents(dpy_, root_, &mask, 1);
     // Keymap changes: tools and IMEs remap spare keycodes on the fly (xdotool types é that way).
     int xkb_opcode = 0, xkb_error = 0, xkb_major = XkbMajorVersion, xkb_minor = XkbMinorVersion;
@@ -65,6 +63,11 @@ class X11DesktopSource final : public DesktopSource {
       return make_error(ErrorCode::kUnavailable, "the X server has no XKB extension");
     }
     XkbSelectEvents(dpy_, XkbUseCoreKbd, XkbNewKeyboardNotifyMask | XkbMapNotifyMask, XkbNewKeyboardNotifyMask | XkbMapNotifyMask);
+    // The server's own modifier and group state (shift, caps lock, AltGr, latches), as xkbcommon
+    // recommends for X11 clients; it arrives before the next key press it applies to.
+    XkbSelectEventDetails(dpy_, XkbUseCoreKbd, XkbStateNotify, XkbAllStateComponentsMask,
+                          XkbModifierStateMask | XkbModifierBaseMask | XkbModifierLatchMask | XkbModifierLockMask | XkbGroupStateMask |
+                              XkbGroupBaseMask | XkbGroupLatchMask | XkbGroupLockMask);
     XSelectInput(dpy_, root_, PropertyChangeMask);
     net_active_window_ = XInternAtom(dpy_, "_NET_ACTIVE_WINDOW", False);
     net_wm_name_ = XInternAtom(dpy_, "_NET_WM_NAME", False);
@@ -82,21 +85,29 @@ class X11DesktopSource final : public DesktopSource {
     return load_keymap();
   }
 
-  Result<void> run(const std::function<void(const DesktopEvent&)>& sink, const std::atomic<bool>& stop) override {
-    active_ = active_window();
-    watch(active_);
-    sink(focus_event(DesktopEvent::Kind::kFocus));
-    pollfd pfd{ConnectionNumber(dpy_), POLLIN, 0};
-    while (!stop.load()) {
-      if (XPending(dpy_) == 0) {
-        if (::poll(&pfd, 1, kPollMillis) < 0 && errno != EINTR) return make_error(ErrorCode::kIo, "poll on the X connection failed");
-        if (pfd.revents & (POLLHUP | POLLERR)) return make_error(ErrorCode::kUnavailable, "the X server closed the connection");
-        if (XPending(dpy_) == 0) continue;
+  Result<void> pump(const std::function<void(const DesktopEvent&)>& sink, std::chrono::milliseconds timeout) override {
+    if (!started_) {
+      started_ = true;
+      active_ = active_window();
+      watch(active_);
+      sink(focus_event(DesktopEvent::Kind::kFocus));
+    }
+    // XPending flushes our requests and reads what the socket holds; only when nothing is queued
+    // do we sleep in poll() until the server writes or the caller's deadline comes.
+    if (XPending(dpy_) == 0) {
+      pollfd pfd{ConnectionNumber(dpy_), POLLIN, 0};
+      if (::poll(&pfd, 1, static_cast<int>(timeout.count())) < 0 && errno != EINTR) {
+        return make_error(ErrorCode::kIo, "poll on the X connection failed");
       }
+      if (pfd.revents & (POLLHUP | POLLERR)) return make_error(ErrorCode::kUnavailable, "the X server closed the connection");
+      if (pfd.revents & POLLIN) XEventsQueued(dpy_, QueuedAfterReading);
+    }
+    while (XEventsQueued(dpy_, QueuedAlready) > 0) {
       XEvent ev;
       XNextEvent(dpy_, &ev);
       handle(ev, sink);
     }
+    XFlush(dpy_);  // requests made while handling (XSelectInput on a new active window)
     return {};
   }
 
@@ -117,18 +128,16 @@ class X11DesktopSource final : public DesktopSource {
     if (ev.type == GenericEvent && ev.xcookie.extension == xi_opcode_ && XGetEventData(dpy_, &ev.xcookie)) {
       const auto* raw = static_cast<const XIRawEvent*>(ev.xcookie.data);
       const auto keycode = static_cast<xkb_keycode_t>(raw->detail);
-      if (ev.xcookie.evtype == XI_RawKeyPress) {
-        key_press(keycode, sink);
-        xkb_state_update_key(state_.get(), keycode, XKB_KEY_DOWN);
-      } else if (ev.xcookie.evtype == XI_RawKeyRelease) {
-        xkb_state_update_key(state_.get(), keycode, XKB_KEY_UP);
-      }
+      if (ev.xcookie.evtype == XI_RawKeyPress) key_press(keycode, sink);
       XFreeEventData(dpy_, &ev.xcookie);
       return;
     }
     if (ev.type == xkb_event_) {
       const auto& any = reinterpret_cast<const XkbAnyEvent&>(ev);
-      if (any.xkb_type == XkbNewKeyboardNotify || any.xkb_type == XkbMapNotify) {
+      if (any.xkb_type == XkbStateNotify) {
+        const auto& st = reinterpret_cast<const XkbStateNotifyEvent&>(ev);
+        xkb_state_update_mask(state_.get(), st.base_mods, st.latched_mods, st.locked_mods, st.base_group, st.latched_group, st.locked_group);
+      } else if (any.xkb_type == XkbNewKeyboardNotify || any.xkb_type == XkbMapNotify) {
         // Keep the old keymap if the new one cannot be read: some text beats none.
         (void)load_keymap();
       }
@@ -247,6 +256,7 @@ class X11DesktopSource final : public DesktopSource {
   Window root_ = None;
   Window active_ = None;
   bool grabbed_ = false;
+  bool started_ = false;
   int xi_opcode_ = 0;
   int xkb_event_ = 0;
   Atom net_active_window_ = None, net_wm_name_ = None, net_wm_pid_ = None, utf8_string_ = None;

@@ -67,7 +67,8 @@ TEST_CASE("units arrive with the peer's real login; a broken helper is dropped, 
   CHECK((*source)->state().find("unavailable: testing") != std::string::npos);
 
   // A peer that skips the hello is dropped with the reason; next() keeps serving (it returns
-  // only when the stop flag is set, which the watcher does once the warning is out).
+  // only when the stop flag is set, which the watcher does once the warning is out, waking the
+  // listener as the agent does when it stops).
   auto bad = vigil::platform::connect_local((dir / "s.sock").string());
   REQUIRE(bad.ok());
   REQUIRE((*bad)->send(encode_frame(unit(1, "open", "no hello first "))).ok());
@@ -75,6 +76,7 @@ TEST_CASE("units arrive with the peer's real login; a broken helper is dropped, 
     vigil::test::wait_until([&] { return (*source)->last_warning().find("first frame must be hello") != std::string::npos; },
                             std::chrono::seconds(10));
     stop = true;
+    (*source)->interrupt();
   });
   auto end = (*source)->next();
   watcher.join();

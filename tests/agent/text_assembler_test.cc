@@ -109,6 +109,22 @@ TEST_CASE("ctrl+backspace deletes the previous word; delete removes forward") {
   CHECK(s.of(UnitStage::kClosed)[0].text == "c xyz");
 }
 
+TEST_CASE("idle_deadline says when tick() will close the line, so the helper needs no ticking timer") {
+  Script s;
+  CHECK_FALSE(s.assembler.idle_deadline().has_value());
+  s.type("still typ");
+  REQUIRE(s.assembler.idle_deadline().has_value());
+  CHECK(*s.assembler.idle_deadline() == s.now + kIdleClose);
+  s.type("ing");  // each key moves it on
+  CHECK(*s.assembler.idle_deadline() == s.now + kIdleClose);
+  s.assembler.tick(*s.assembler.idle_deadline() - std::chrono::milliseconds(1));
+  CHECK(s.of(UnitStage::kClosed).empty());
+  s.assembler.tick(*s.assembler.idle_deadline());
+  REQUIRE(s.of(UnitStage::kClosed).size() == 1);
+  CHECK(s.of(UnitStage::kClosed)[0].text == "still typing");
+  CHECK_FALSE(s.assembler.idle_deadline().has_value());
+}
+
 TEST_CASE("a focus change or 3 s of idleness closes the line, unsubmitted") {
   Script s;
   s.type("half a thought");

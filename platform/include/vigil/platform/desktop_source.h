@@ -8,7 +8,6 @@
 // publisher reports keyboard grabs by other clients (screen lockers, pinentry, polkit) so the
 // helper drops what is typed while they hold the keyboard.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -43,9 +42,11 @@ class DesktopSource {
   virtual ~DesktopSource() = default;
   // "x11"; names the capture route in the helper's hello.
   virtual std::string kind() const = 0;
-  // Publishes events to `sink` (on the calling thread) until `stop` is set or the display goes
-  // away. Starts with a kFocus for the window focused now.
-  virtual Result<void> run(const std::function<void(const DesktopEvent&)>& sink, const std::atomic<bool>& stop) = 0;
+  // Waits up to `timeout` for the display server, publishes to `sink` (on the calling thread)
+  // every event that has arrived, in order, and returns; an error means the display went away.
+  // The first call starts with a kFocus for the window focused now. The caller owns the only
+  // loop, so one thread wakes per key and no timer runs just to look at a stop flag.
+  virtual Result<void> pump(const std::function<void(const DesktopEvent&)>& sink, std::chrono::milliseconds timeout) = 0;
 };
 
 // The session's display server from the environment ($DISPLAY), or why it cannot be watched.

@@ -36,6 +36,9 @@ class LocalSocketServer {
   virtual Result<std::optional<SocketEvent>> wait(std::chrono::milliseconds timeout) = 0;
   // Drops a connection (a peer that broke the protocol); no kClosed follows.
   virtual void disconnect(uint64_t connection) = 0;
+  // Makes a wait() in progress (or the next one) return nullopt at once. Safe from any thread:
+  // a stopping service wakes its listener instead of polling a flag on a timer.
+  virtual void interrupt() = 0;
 };
 
 // Listens at `path`, replacing a stale socket left by a killed service. Any local user may
