@@ -237,7 +237,8 @@ int AgentRunner::run() {
     if (!storage.empty()) problem += (problem.empty() ? "" : "; ") + storage;
     hb.set_outbox_problem(problem);
     if (forwarder_ptr) hb.set_last_error(forwarder_ptr->last_error());
-    if (hb.last_error().empty()) hb.set_last_error(storage);
+    // A heartbeat that gets through makes an old transport error stale; a full disk is not.
+    if (!storage.empty()) hb.set_last_error(storage);
     if (auto evictions = (*outbox)->unreported_evictions(kMaxEvictionsPerHeartbeat)) {
       for (const auto& e : *evictions) {
         auto* ev = hb.add_evictions();
