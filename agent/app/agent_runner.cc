@@ -315,11 +315,20 @@ int AgentRunner::run() {
 
   const CaptureIdentity capture_identity{*device, kVersion, pack_version, kDefaultContextChars};
   std::atomic<int> source_failures{0};
+  size_t sources_done = 0;  // guarded by stop_mutex_
+  // With --once the timeout covers everything, scanning included: a source held by a full disk or
+  // a missing sealing key must not keep a --once run alive for ever.
+  const auto deadline = std::chrono::steady_clock::now() + o.timeout;
   std::vector<std::thread> source_threads;
   for (size_t i = 0; i < sources.size(); ++i) {
     source_threads.emplace_back([&, i] {
       ScanPipeline pipeline(*matcher, **outbox, capture_identity, [&] { forwarder.notify(); }, sealer);
       auto stats = pipeline.run(*sources[i], stop_);
+      {
+        std::lock_guard done(stop_mutex_);
+        ++sources_done;
+      }
+      stop_changed_.notify_all();
       std::lock_guard lock(status_mutex);
       if (!stats) {
         ++source_failures;
@@ -331,11 +340,24 @@ int AgentRunner::run() {
       spdlog::info("source {} finished: {} events, {} captures", sources[i]->name(), stats->events, stats->captures);
     });
   }
+  bool scanned = true;
+  if (o.once) {
+    std::unique_lock lock(stop_mutex_);
+    scanned = stop_changed_.wait_until(lock, deadline, [&] { return stop_.load() || sources_done == sources.size(); }) &&
+              sources_done == sources.size();
+  }
+  if (!scanned && !stop_requested_) {
+    const std::string storage = (*outbox)->storage_problem();
+    spdlog::error("timed out after {} s before every event was scanned and stored{}", o.timeout.count(),
+                  storage.empty() ? (sealer.seals() ? "" : ": still waiting for the collector's sealing key") : ": " + storage);
+    stop_ = true;
+  }
   for (auto& t : source_threads) t.join();
 
   int status = 0;
-  if (o.once && !stop_requested_) {
-    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  if (o.once && !scanned) {
+    status = 1;  // the events not scanned stay in the source, unread: a later run resumes there
+  } else if (o.once && !stop_requested_) {
     if (forwarder.wait_until_drained(deadline)) {
       spdlog::info("all captures acknowledged");
       status = source_failures > 0 ? 1 : 0;

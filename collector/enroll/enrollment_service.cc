@@ -18,9 +18,8 @@ constexpr size_t kMaxTrackedAddresses = 100000;
 }  // namespace
 
 std::string peer_address(const std::string& grpc_peer) {
-  std::string rest = grpc_peer;
-  const auto scheme = rest.find(':');
-  if (scheme != std::string::npos && (rest.rfind("ipv4:", 0) == 0 || rest.rfind("ipv6:", 0) == 0)) rest = rest.substr(scheme + 1);
+  if (grpc_peer.rfind("ipv4:", 0) != 0 && grpc_peer.rfind("ipv6:", 0) != 0) return grpc_peer;
+  std::string rest = grpc_peer.substr(5);
   if (!rest.empty() && rest.front() == '[') {
     const auto close = rest.find(']');
     return close == std::string::npos ? rest : rest.substr(1, close - 1);
@@ -48,7 +47,8 @@ std::chrono::seconds FailureLimiter::wait_for(const std::string& address, Clock:
   std::lock_guard lock(mutex_);
   const Bucket& b = refill(address, now);
   if (b.tokens >= 1) return std::chrono::seconds(0);
-  return std::chrono::seconds(static_cast<int64_t>(std::ceil((1 - b.tokens) * static_cast<double>(refill_.count()))));
+  const auto wait_ms = std::llround((1 - b.tokens) * static_cast<double>(refill_.count()) * 1000);
+  return std::chrono::seconds((wait_ms + 999) / 1000);
 }
 
 void FailureLimiter::record_failure(const std::string& address, Clock::time_point now) {
