@@ -333,8 +333,8 @@ TEST_CASE("failed enrollments are rate-limited per source address, with a clear 
 
 TEST_CASE("a device certificate is renewed over mutual TLS before it expires, and delivery carries on past the old expiry") {
   TempDir dir;
-  // Certificates valid for 20 s: the agent renews once less than a third (about 7 s) is left.
-  constexpr int kLifetimeSeconds = 20;
+  // Certificates valid for 30 s: the agent renews once less than a third (10 s) is left.
+  constexpr int kLifetimeSeconds = 30;
   const auto port_file = dir / "collector.port";
   ChildProcess server({collector_binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "collector").string(), "--port-file",
                        port_file.string(), "--device-cert-lifetime", std::to_string(kLifetimeSeconds) + "s"},
