@@ -9,6 +9,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "enroll/certificate_renewal.h"
 #include "enroll/device_identity.h"
 #include "events/replay_source.h"
 #include "events/session_source.h"
@@ -17,6 +18,7 @@
 #include "outbox/outbox.h"
 #include "outbox/sealer.h"
 #include "pipeline/scan_pipeline.h"
+#include "vigil/files.h"
 #include "vigil/pki.h"
 #include "vigil/platform/system_info.h"
 #include "vigil/signatures/matcher.h"
@@ -25,6 +27,15 @@
 
 namespace vigil::agent {
 namespace {
+
+// Evictions reported per heartbeat; more go in the following ones (sent at once, not at the interval).
+constexpr size_t kMaxEvictionsPerHeartbeat = 500;
+// A renewal the collector refused or could not answer is tried again after this long.
+constexpr std::chrono::minutes kRenewRetry{1};
+// Development mode keeps the collector's sealing key, learned from its first answer, here.
+constexpr const char* kDevSealKeyFile = "dev-seal.pub";
+
+google::protobuf::Timestamp timestamp_ms(int64_t ms) { return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms); }
 
 uint64_t uniform_random(uint64_t max) { return max == 0 ? 0 : randombytes_uniform(static_cast<uint32_t>(std::min<uint64_t>(max, UINT32_MAX - 1)) + 1); }
 
@@ -149,10 +160,15 @@ int AgentRunner::run() {
     }
   }
   Sealer sealer;
+  const std::filesystem::path dev_key_file = std::filesystem::path(o.data_dir) / kDevSealKeyFile;
   if (*identity) {
-    sealer = Sealer((*identity)->seal_public_key);
+    sealer.set_key((*identity)->seal_public_key);
+  } else if (auto key = read_file(dev_key_file); key && key->size() == crypto_box_PUBLICKEYBYTES) {
+    sealer.set_key(*key);
+    spdlog::warn("development mode: not enrolled; captures are sealed to the key the collector sent on first contact");
   } else {
-    spdlog::warn("development mode: not enrolled, so captures are stored UNSEALED in the outbox");
+    spdlog::warn("development mode: not enrolled; captures wait for the collector's sealing key (sent on first contact), "
+                 "they are never stored unsealed");
   }
   auto device = device_id(**outbox);
   if (!device) {
@@ -231,8 +247,24 @@ int AgentRunner::run() {
       hb.set_evicted_captures(st->evicted);
       hb.set_trimmed_captures(st->trimmed);
     }
-    if (auto problem = (*outbox)->meta("outbox_problem"); problem && *problem) hb.set_outbox_problem(**problem);
+    std::string problem;
+    if (auto stored = (*outbox)->meta("outbox_problem"); stored && *stored) problem = **stored;
+    const std::string storage = (*outbox)->storage_problem();
+    if (!storage.empty()) problem += (problem.empty() ? "" : "; ") + storage;
+    hb.set_outbox_problem(problem);
     if (forwarder_ptr) hb.set_last_error(forwarder_ptr->last_error());
+    // A heartbeat that gets through makes an old transport error stale; a full disk is not.
+    if (!storage.empty()) hb.set_last_error(storage);
+    if (auto evictions = (*outbox)->unreported_evictions(kMaxEvictionsPerHeartbeat)) {
+      for (const auto& e : *evictions) {
+        auto* ev = hb.add_evictions();
+        ev->set_id(e.id);
+        ev->set_severity(static_cast<uint32_t>(e.severity));
+        ev->set_sealed_category(e.category);
+        *ev->mutable_created_at() = timestamp_ms(e.created_at_ms);
+        *ev->mutable_evicted_at() = timestamp_ms(e.evicted_at_ms);
+      }
+    }
     std::lock_guard lock(status_mutex);
     for (size_t i = 0; i < sources.size(); ++i) {
       auto* s = hb.add_sources();
@@ -248,15 +280,71 @@ int AgentRunner::run() {
   forwarder_config.max_batch_count = o.batch_size;
   Forwarder forwarder(**outbox, transport, forwarder_config, uniform_random, heartbeat, [] { return std::chrono::steady_clock::now(); });
   forwarder_ptr = &forwarder;
+  forwarder.on_heartbeat_wanted([&] {
+    auto pending = (*outbox)->has_unreported_evictions();
+    return pending && *pending;
+  });
+  if (*identity) {
+    // Renewal runs on the forwarder's thread, the only one that uses the transport.
+    auto next_renewal_check = std::chrono::steady_clock::time_point{};
+    forwarder.before_heartbeat([&, next_renewal_check]() mutable {
+      DeviceIdentity& id = **identity;
+      const auto now = std::chrono::steady_clock::now();
+      if (now < next_renewal_check) return;
+      auto validity = pki::certificate_validity(id.certificate_pem);
+      if (!validity || !renewal_due(*validity, std::chrono::system_clock::now())) return;
+      auto renewed = renew_certificate(o.collector, id);
+      if (renewed) {
+        if (auto r = save_certificate(o.data_dir, *renewed); !r) renewed = r.error();
+      }
+      if (!renewed) {
+        next_renewal_check = now + kRenewRetry;
+        spdlog::warn("device certificate expires soon and could not be renewed ({}); retrying in {} s", renewed.error().message,
+                     std::chrono::duration_cast<std::chrono::seconds>(kRenewRetry).count());
+        return;
+      }
+      id.certificate_pem = *renewed;
+      grpc::SslCredentialsOptions tls;
+      tls.pem_root_certs = id.ca_certificate_pem;
+      tls.pem_private_key = id.key_pem;
+      tls.pem_cert_chain = id.certificate_pem;
+      transport.set_credentials(grpc::SslCredentials(tls));
+      auto fresh = pki::certificate_validity(id.certificate_pem);
+      spdlog::info("renewed the device certificate; valid until {} (Unix time)", fresh ? fresh->not_after : 0);
+    });
+  }
+  const bool learns_key = !*identity;
+  forwarder.on_heartbeat_acked([&](const v1::Heartbeat& sent, const SendResult& ack) {
+    if (sent.evictions_size() > 0) {
+      std::vector<std::string> ids;
+      for (const auto& e : sent.evictions()) ids.push_back(e.id());
+      if (auto r = (*outbox)->mark_evictions_reported(ids); !r) spdlog::warn("outbox: {}", r.error().message);
+    }
+    // An enrolled agent keeps the key pinned at enrollment; only development mode learns it here.
+    if (learns_key && ack.seal_public_key.size() == crypto_box_PUBLICKEYBYTES && ack.seal_public_key != sealer.public_key()) {
+      if (auto r = write_file(dev_key_file, ack.seal_public_key, FileAccess::kWorldReadable); !r) spdlog::warn("{}", r.error().message);
+      sealer.set_key(ack.seal_public_key);
+      spdlog::info("development mode: captures are sealed to the collector's key from now on");
+    }
+  });
   std::thread forward_thread([&] { forwarder.run(stop_); });
 
   const CaptureIdentity capture_identity{*device, kVersion, pack_version, kDefaultContextChars};
   std::atomic<int> source_failures{0};
+  size_t sources_done = 0;  // guarded by stop_mutex_
+  // With --once the timeout covers everything, scanning included: a source held by a full disk or
+  // a missing sealing key must not keep a --once run alive for ever.
+  const auto deadline = std::chrono::steady_clock::now() + o.timeout;
   std::vector<std::thread> source_threads;
   for (size_t i = 0; i < sources.size(); ++i) {
     source_threads.emplace_back([&, i] {
       ScanPipeline pipeline(*matcher, **outbox, capture_identity, [&] { forwarder.notify(); }, sealer);
       auto stats = pipeline.run(*sources[i], stop_);
+      {
+        std::lock_guard done(stop_mutex_);
+        ++sources_done;
+      }
+      stop_changed_.notify_all();
       std::lock_guard lock(status_mutex);
       if (!stats) {
         ++source_failures;
@@ -268,11 +356,24 @@ int AgentRunner::run() {
       spdlog::info("source {} finished: {} events, {} captures", sources[i]->name(), stats->events, stats->captures);
     });
   }
+  bool scanned = true;
+  if (o.once) {
+    std::unique_lock lock(stop_mutex_);
+    scanned = stop_changed_.wait_until(lock, deadline, [&] { return stop_.load() || sources_done == sources.size(); }) &&
+              sources_done == sources.size();
+  }
+  if (!scanned && !stop_requested_) {
+    const std::string storage = (*outbox)->storage_problem();
+    spdlog::error("timed out after {} s before every event was scanned and stored{}", o.timeout.count(),
+                  storage.empty() ? (sealer.seals() ? "" : ": still waiting for the collector's sealing key") : ": " + storage);
+    stop_ = true;
+  }
   for (auto& t : source_threads) t.join();
 
   int status = 0;
-  if (o.once && !stop_requested_) {
-    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+  if (o.once && !scanned) {
+    status = 1;  // the events not scanned stay in the source, unread: a later run resumes there
+  } else if (o.once && !stop_requested_) {
     if (forwarder.wait_until_drained(deadline)) {
       spdlog::info("all captures acknowledged");
       status = source_failures > 0 ? 1 : 0;

@@ -29,8 +29,10 @@ void Forwarder::set_error(std::string error) {
 
 StepOutcome Forwarder::step() {
   const auto now = clock_();
-  if (now >= next_heartbeat_) {
-    const SendResult hb = transport_.send_heartbeat(heartbeat_());
+  if (now >= next_heartbeat_ || (heartbeat_wanted_ && heartbeat_wanted_())) {
+    if (before_heartbeat_) before_heartbeat_();
+    const v1::Heartbeat sent = heartbeat_();
+    const SendResult hb = transport_.send_heartbeat(sent);
     if (hb.status != SendStatus::kAck) {
       set_error(hb.error);
       const auto wait = backoff_.next();
@@ -38,6 +40,7 @@ StepOutcome Forwarder::step() {
       return {StepOutcome::Kind::kRetryLater, wait};
     }
     next_heartbeat_ = now + config_.heartbeat_interval;
+    if (heartbeat_acked_) heartbeat_acked_(sent, hb);
   }
 
   auto batch = outbox_.next_batch(batch_limit_, config_.max_batch_bytes);

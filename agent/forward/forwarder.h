@@ -45,6 +45,12 @@ class Forwarder {
   bool wait_until_drained(std::chrono::steady_clock::time_point deadline);
   void wake_for_shutdown();
   std::string last_error() const;
+  // Called on the forwarder's thread after the collector acknowledged `sent`.
+  void on_heartbeat_acked(std::function<void(const v1::Heartbeat& sent, const SendResult& ack)> hook) { heartbeat_acked_ = std::move(hook); }
+  // When it returns true a heartbeat goes out before its interval (e.g. evictions to report).
+  void on_heartbeat_wanted(std::function<bool()> hook) { heartbeat_wanted_ = std::move(hook); }
+  // Called on the forwarder's thread just before each heartbeat (e.g. certificate renewal).
+  void before_heartbeat(std::function<void()> hook) { before_heartbeat_ = std::move(hook); }
 
  private:
   void set_error(std::string error);
@@ -54,6 +60,9 @@ class Forwarder {
   ForwarderConfig config_;
   Backoff backoff_;
   std::function<v1::Heartbeat()> heartbeat_;
+  std::function<void(const v1::Heartbeat&, const SendResult&)> heartbeat_acked_;
+  std::function<bool()> heartbeat_wanted_;
+  std::function<void()> before_heartbeat_;
   Clock clock_;
   uint64_t sequence_ = 0;
   size_t batch_limit_;  // shrinks while isolating a rejected batch

@@ -34,6 +34,10 @@ SendStatus classify(const grpc::Status& status) {
 
 GrpcTransport::GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials)
     : config_(std::move(config)) {
+  set_credentials(std::move(credentials));
+}
+
+void GrpcTransport::set_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectMs);
@@ -111,7 +115,9 @@ SendResult GrpcTransport::send_heartbeat(const v1::Heartbeat& heartbeat) {
   if (result.status == SendStatus::kAck && !reply.has_heartbeat_ack()) {
     result.status = SendStatus::kRetry;
     result.error = "collector did not acknowledge the heartbeat";
+    return result;
   }
+  if (result.status == SendStatus::kAck) result.seal_public_key = reply.heartbeat_ack().seal_public_key();
   return result;
 }
 

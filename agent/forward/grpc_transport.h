@@ -25,6 +25,8 @@ class GrpcTransport final : public Transport {
   GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials);
   SendResult send(uint64_t sequence, const std::vector<OutboxEntry>& batch) override;
   SendResult send_heartbeat(const v1::Heartbeat& heartbeat) override;
+  // A new channel with new credentials (a renewed device certificate). Same thread as send().
+  void set_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials);
 
  private:
   SendResult exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply);

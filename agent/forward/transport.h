@@ -27,6 +27,7 @@ struct SendResult {
   std::vector<std::string> stored_ids;  // durably stored at the collector: safe to delete
   std::vector<Rejected> rejected;       // never acceptable: quarantine
   std::string error;                    // why, for kRetry and kReject
+  std::string seal_public_key;          // from a heartbeat acknowledgement, when the collector sent it
 };
 
 class Transport {

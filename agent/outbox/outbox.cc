@@ -9,7 +9,12 @@
 namespace vigil::agent {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
+// A small WAL: checkpoints then need little new room in the main file, which matters when the
+// disk is full (the default, 1000 pages, is a 4 MiB WAL that may never fit back).
+constexpr int kWalAutoCheckpointPages = 64;
+// Room one more capture needs beyond its payload: index entries and page headers.
+constexpr uint64_t kRowOverheadBytes = 2 * 4096;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -37,11 +42,15 @@ class Transaction {
 
 }  // namespace
 
-Result<std::unique_ptr<Outbox>> Outbox::open(const std::filesystem::path& file, uint64_t max_bytes) {
+Result<std::unique_ptr<Outbox>> Outbox::open(const std::filesystem::path& file, uint64_t max_bytes, uint64_t disk_reserve_bytes) {
   auto db = SqliteDb::open(file.string());
   if (!db) return db.error();
-  std::unique_ptr<Outbox> outbox(new Outbox(std::move(*db), max_bytes));
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  std::unique_ptr<Outbox> outbox(new Outbox(std::move(*db), dir, max_bytes, disk_reserve_bytes));
   if (auto r = outbox->migrate(); !r) return r.error();
+  auto page_size = outbox->scalar("PRAGMA page_size");
+  if (!page_size) return page_size.error();
+  outbox->page_size_ = *page_size;
   auto bytes = outbox->scalar("SELECT coalesce(sum(length(payload)), 0) FROM outbox");
   if (!bytes) return bytes.error();
   outbox->bytes_ = *bytes;
@@ -56,7 +65,11 @@ Result<uint64_t> Outbox::scalar(const char* sql) {
 
 Result<void> Outbox::migrate() {
   // WAL + synchronous=FULL: a capture acknowledged to the pipeline survives power loss.
-  if (auto r = db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r) return r;
+  if (auto r = db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=" +
+                        std::to_string(kWalAutoCheckpointPages) + ";");
+      !r) {
+    return r;
+  }
   Statement version(db_.handle(), "PRAGMA user_version");
   if (!version.ok() || version.step() != SQLITE_ROW) return db_.error("reading schema version");
   const int64_t current = version.column_int(0);
@@ -87,7 +100,8 @@ Result<void> Outbox::migrate() {
   }
   // Version 2: sealed payloads, the byte bound and its eviction record. Version 1 rows are kept
   // and marked unsealed (version 1 agents could not seal); they are sent as they are.
-  if (auto r = db_.exec(R"sql(
+  if (current < 2) {
+    if (auto r = db_.exec(R"sql(
       ALTER TABLE outbox ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE quarantine ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX outbox_eviction ON outbox(severity, seq) WHERE severity < 4;
@@ -96,7 +110,19 @@ Result<void> Outbox::migrate() {
         severity INTEGER NOT NULL,
         created_at INTEGER NOT NULL,
         evicted_at INTEGER NOT NULL);
-      PRAGMA user_version = 2;
+    )sql");
+        !r) {
+      return r;
+    }
+  }
+  // Version 3: the sealed category of each capture, so an eviction can be reported to the
+  // collector with its category; evictions are kept until the collector has acknowledged them.
+  if (auto r = db_.exec(R"sql(
+      ALTER TABLE outbox ADD COLUMN category BLOB NOT NULL DEFAULT x'';
+      ALTER TABLE evicted ADD COLUMN category BLOB NOT NULL DEFAULT x'';
+      ALTER TABLE evicted ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX evicted_unreported ON evicted(evicted_at) WHERE reported = 0;
+      PRAGMA user_version = 3;
     )sql");
       !r) {
     return r;
@@ -122,9 +148,10 @@ Result<void> Outbox::evict_for(uint64_t needed, const OutboxEntry* incoming, boo
   evict_incoming = false;
   // The usual case, a capture that fits, costs no statement at all.
   if (bytes_ + needed <= max_bytes_) return {};
-  Statement victim(db_.handle(), "SELECT seq, id, severity, created_at, length(payload) FROM outbox WHERE severity < ? ORDER BY severity, seq LIMIT 1");
+  Statement victim(db_.handle(),
+                   "SELECT seq, id, severity, created_at, length(payload), category FROM outbox WHERE severity < ? ORDER BY severity, seq LIMIT 1");
   Statement del(db_.handle(), "DELETE FROM outbox WHERE seq = ?");
-  Statement record(db_.handle(), "INSERT OR REPLACE INTO evicted(id, severity, created_at, evicted_at) VALUES(?,?,?,?)");
+  Statement record(db_.handle(), "INSERT OR REPLACE INTO evicted(id, severity, created_at, evicted_at, category, reported) VALUES(?,?,?,?,?,0)");
   if (!victim.ok() || !del.ok() || !record.ok()) return db_.error("prepare eviction");
   const int64_t now = now_ms();
   uint64_t evicted = 0;
@@ -138,7 +165,7 @@ Result<void> Outbox::evict_for(uint64_t needed, const OutboxEntry* incoming, boo
                                  (rc == SQLITE_DONE || incoming->severity < victim.column_int(2));
     if (incoming_lowest) {
       record.reset();
-      record.bind_blob(1, incoming->id).bind(2, incoming->severity).bind(3, now).bind(4, now);
+      record.bind_blob(1, incoming->id).bind(2, incoming->severity).bind(3, now).bind(4, now).bind_blob(5, incoming->category);
       if (record.step() != SQLITE_DONE) return db_.error("record eviction");
       evict_incoming = true;
       ++evicted;
@@ -152,12 +179,13 @@ Result<void> Outbox::evict_for(uint64_t needed, const OutboxEntry* incoming, boo
     const int64_t severity = victim.column_int(2);
     const int64_t created = victim.column_int(3);
     const uint64_t size = static_cast<uint64_t>(victim.column_int(4));
+    const std::string category = victim.column_blob(5);
     victim.reset();
     del.reset();
     del.bind(1, seq);
     if (del.step() != SQLITE_DONE) return db_.error("evict capture");
     record.reset();
-    record.bind_blob(1, id).bind(2, severity).bind(3, created).bind(4, now);
+    record.bind_blob(1, id).bind(2, severity).bind(3, created).bind(4, now).bind_blob(5, category);
     if (record.step() != SQLITE_DONE) return db_.error("record eviction");
     bytes_ -= std::min(bytes_, size);
     ++evicted;
@@ -174,13 +202,55 @@ Result<void> Outbox::evict_for(uint64_t needed, const OutboxEntry* incoming, boo
   return {};
 }
 
+Result<void> Outbox::check_space(uint64_t needed) {
+  std::error_code ec;
+  const auto space = std::filesystem::space(dir_, ec);
+  if (ec) return {};  // cannot tell: SQLite reports a truly full disk itself
+  if (space.available >= disk_reserve_bytes_ + needed) return {};
+  // Pages freed by acknowledged captures are reused before the file grows: forwarding frees space.
+  auto free_pages = scalar("PRAGMA freelist_count");
+  if (free_pages && *free_pages * page_size_ >= needed) return {};
+  return make_error(ErrorCode::kNoSpace, "disk full: " + std::to_string(space.available) + " bytes free on " + dir_.string() +
+                                             " (keeping " + std::to_string(disk_reserve_bytes_) + " for delivery)");
+}
+
+void Outbox::note_storage(const Result<void>& outcome) {
+  std::lock_guard lock(problem_mutex_);
+  if (outcome) {
+    if (!storage_problem_.empty()) spdlog::info("outbox stores captures again ({} is over)", storage_problem_);
+    storage_problem_.clear();
+    return;
+  }
+  const bool first = storage_problem_.empty();
+  storage_problem_ = outcome.error().message;
+  // Logged once per episode, not per retry: a full disk may last hours.
+  if (first) spdlog::error("outbox cannot store captures: {}; the events are held and retried until space frees", storage_problem_);
+}
+
+std::string Outbox::storage_problem() const {
+  std::lock_guard lock(problem_mutex_);
+  return storage_problem_;
+}
+
 Result<void> Outbox::append(const std::vector<OutboxEntry>& captures, const std::string& source,
                             const std::optional<std::string>& position) {
   std::lock_guard lock(mutex_);
+  if (captures.empty()) return append_locked(captures, source, position);
+  uint64_t needed = 0;
+  for (const auto& c : captures) needed += c.payload.size() + c.category.size() + kRowOverheadBytes;
+  Result<void> outcome = check_space(needed);
+  if (outcome) outcome = append_locked(captures, source, position);
+  if (outcome || outcome.error().code == ErrorCode::kNoSpace) note_storage(outcome);
+  return outcome;
+}
+
+Result<void> Outbox::append_locked(const std::vector<OutboxEntry>& captures, const std::string& source,
+                                   const std::optional<std::string>& position) {
   Transaction tx(db_);
   if (!tx.begun()) return db_.error("begin");
   const uint64_t bytes_before = bytes_;
-  Statement& insert = cached(insert_, "INSERT OR IGNORE INTO outbox(id, severity, created_at, payload, sealed) VALUES(?,?,?,?,?)");
+  Statement& insert =
+      cached(insert_, "INSERT OR IGNORE INTO outbox(id, severity, created_at, payload, sealed, category) VALUES(?,?,?,?,?,?)");
   if (!insert.ok()) return db_.error("prepare insert");
   ResetOnExit reset_insert{insert};
   const int64_t now = now_ms();
@@ -192,7 +262,7 @@ Result<void> Outbox::append(const std::vector<OutboxEntry>& captures, const std:
       return r;
     }
     if (evict_incoming) continue;
-    insert.bind_blob(1, c.id).bind(2, c.severity).bind(3, now).bind_blob(4, c.payload).bind(5, c.sealed ? 1 : 0);
+    insert.bind_blob(1, c.id).bind(2, c.severity).bind(3, now).bind_blob(4, c.payload).bind(5, c.sealed ? 1 : 0).bind_blob(6, c.category);
     if (insert.step() != SQLITE_DONE) {
       bytes_ = bytes_before;
       return db_.error("insert capture");
@@ -264,6 +334,41 @@ Result<std::vector<std::string>> Outbox::evicted_ids() {
   while ((rc = q.step()) == SQLITE_ROW) out.push_back(q.column_blob(0));
   if (rc != SQLITE_DONE) return db_.error("read evicted");
   return out;
+}
+
+Result<std::vector<EvictionRecord>> Outbox::unreported_evictions(size_t max) {
+  std::lock_guard lock(mutex_);
+  Statement q(db_.handle(), "SELECT id, severity, category, created_at, evicted_at FROM evicted WHERE reported = 0 ORDER BY evicted_at, rowid LIMIT ?");
+  if (!q.ok()) return db_.error("prepare evictions");
+  q.bind(1, static_cast<int64_t>(max));
+  std::vector<EvictionRecord> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    out.push_back({q.column_blob(0), static_cast<int>(q.column_int(1)), q.column_blob(2), q.column_int(3), q.column_int(4)});
+  }
+  if (rc != SQLITE_DONE) return db_.error("read evictions");
+  return out;
+}
+
+Result<bool> Outbox::has_unreported_evictions() {
+  std::lock_guard lock(mutex_);
+  auto n = scalar("SELECT EXISTS(SELECT 1 FROM evicted WHERE reported = 0)");
+  if (!n) return n.error();
+  return *n != 0;
+}
+
+Result<void> Outbox::mark_evictions_reported(const std::vector<std::string>& ids) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_);
+  if (!tx.begun()) return db_.error("begin");
+  Statement q(db_.handle(), "UPDATE evicted SET reported = 1 WHERE id = ?");
+  if (!q.ok()) return db_.error("prepare evictions reported");
+  for (const auto& id : ids) {
+    q.bind_blob(1, id);
+    if (q.step() != SQLITE_DONE) return db_.error("mark eviction reported");
+    q.reset();
+  }
+  return tx.commit();
 }
 
 Result<std::optional<std::string>> Outbox::position(const std::string& source) {
@@ -363,7 +468,9 @@ Result<std::optional<std::string>> Outbox::meta(const std::string& key) {
 
 Result<void> Outbox::set_meta(const std::string& key, const std::string& value) {
   std::lock_guard lock(mutex_);
-  Statement q(db_.handle(), "INSERT INTO meta(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  // Unchanged values are not rewritten: the agent must start on a full disk.
+  Statement q(db_.handle(), "INSERT INTO meta(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value = excluded.value "
+                            "WHERE value IS NOT excluded.value");
   if (!q.ok()) return db_.error("prepare meta");
   q.bind(1, key).bind(2, value);
   if (q.step() != SQLITE_DONE) return db_.error("write meta");

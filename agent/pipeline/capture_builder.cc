@@ -91,6 +91,7 @@ OutboxEntry build_capture(const TextEvent& event, const std::vector<signatures::
   c.set_context_offset(static_cast<uint32_t>(window.begin));
   c.set_unit_length(static_cast<uint32_t>(event.text.size()));
   int severity = 0;
+  std::string category;
   for (const auto& h : hits) {
     if (h.start < window.begin || h.end > window.end) continue;  // outside the context that leaves the PC
     auto* hit = c.add_hits();
@@ -99,6 +100,7 @@ OutboxEntry build_capture(const TextEvent& event, const std::vector<signatures::
     hit->set_severity(static_cast<uint32_t>(h.rule->severity));
     hit->set_start(static_cast<uint32_t>(h.start - window.begin));
     hit->set_end(static_cast<uint32_t>(h.end - window.begin));
+    if (h.rule->severity > severity) category = h.rule->category;
     severity = std::max(severity, h.rule->severity);
   }
   *c.mutable_observed_at() = to_timestamp(event.observed_at);
@@ -107,7 +109,9 @@ OutboxEntry build_capture(const TextEvent& event, const std::vector<signatures::
   c.set_agent_version(identity.agent_version);
   c.set_deleted(event.deleted);
   c.set_unsubmitted(event.unsubmitted);
-  return OutboxEntry{c.id(), severity, c.SerializeAsString()};
+  OutboxEntry entry{c.id(), severity, c.SerializeAsString()};
+  entry.category = std::move(category);
+  return entry;
 }
 
 }  // namespace vigil::agent

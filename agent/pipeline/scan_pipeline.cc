@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
+
+#include "forward/backoff.h"
 
 namespace vigil::agent {
 namespace {
@@ -11,6 +14,22 @@ namespace {
 // Events without hits only move the position; saving it every so often bounds the re-scan after
 // a crash without an fsync per keystroke. Events with hits are committed at once.
 constexpr uint64_t kPositionCommitInterval = 256;
+// Retrying a write the disk refused: soon at first, then every few seconds while it lasts.
+constexpr BackoffPolicy kStoreRetry{std::chrono::milliseconds(100), std::chrono::milliseconds(5000)};
+// Slices of a retry wait between looks at the stop flag.
+constexpr std::chrono::milliseconds kStopCheck{50};
+
+uint64_t uniform(uint64_t max) { return max == 0 ? 0 : randombytes_uniform(static_cast<uint32_t>(std::min<uint64_t>(max, UINT32_MAX - 1)) + 1); }
+
+bool wait_unless_stopped(std::chrono::milliseconds wait, const std::atomic<bool>& stop) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (!stop.load()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, kStopCheck));
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -48,6 +67,21 @@ std::vector<signatures::Hit> ScanPipeline::new_hits(const TextEvent& event, cons
   return fresh;
 }
 
+Result<bool> ScanPipeline::store(const OutboxEntry& entry, const std::string& source, const std::optional<std::string>& position,
+                                 const std::atomic<bool>& stop) {
+  // A full or failing disk must neither stop monitoring nor lose the event: the event is held
+  // (the source is not read further and its position not advanced) and the write is retried.
+  // The outbox logs the condition once and the heartbeat reports it.
+  Backoff backoff(kStoreRetry, uniform);
+  while (true) {
+    auto r = outbox_.append({entry}, source, position);
+    if (r) return true;
+    if (r.error().code == ErrorCode::kCorrupt) return r.error();
+    if (r.error().code != ErrorCode::kNoSpace) spdlog::warn("outbox: {}; retrying", r.error().message);
+    if (!wait_unless_stopped(backoff.next(), stop)) return false;
+  }
+}
+
 Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<bool>& stop) {
   auto saved = outbox_.position(source.name());
   if (!saved) return saved.error();
@@ -76,11 +110,20 @@ Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<b
     if (hits->empty()) {
       unsaved_position = sourced.position;
       if (unsaved_position && ++since_save >= kPositionCommitInterval) {
-        if (auto r = outbox_.append({}, source.name(), unsaved_position); !r) return r.error();
-        unsaved_position.reset();
-        since_save = 0;
+        // A position alone is only an optimisation (fewer events re-scanned after a crash): if
+        // the disk refuses it, it is tried again later.
+        if (outbox_.append({}, source.name(), unsaved_position)) {
+          unsaved_position.reset();
+          since_save = 0;
+        }
       }
       continue;
+    }
+    if (!sealer_.seals()) {
+      // Privacy: captures are never stored unsealed. Development mode learns the collector's key
+      // from its first answer; until then the event is held, not dropped.
+      spdlog::warn("waiting for the collector's sealing key before storing captures (development mode, not enrolled)");
+      if (!sealer_.wait_for_key(stop)) break;
     }
     std::array<uint8_t, 10> random;
     randombytes_buf(random.data(), random.size());
@@ -100,14 +143,16 @@ Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<b
     }
     // Privacy: capture content is never logged above debug.
     spdlog::debug("capture {} severity {} from {}", entry.id.size(), entry.severity, source.name());
-    if (auto r = outbox_.append({sealer_.seal(std::move(entry))}, source.name(), sourced.position); !r) return r.error();
+    auto stored = store(sealer_.seal(std::move(entry)), source.name(), sourced.position, stop);
+    if (!stored) return stored.error();
+    if (!*stored) break;  // stopping: the event stays unread, so a restart scans it again
     unsaved_position.reset();
     since_save = 0;
     ++stats.captures;
     if (on_capture_) on_capture_();
   }
   if (unsaved_position) {
-    if (auto r = outbox_.append({}, source.name(), unsaved_position); !r) return r.error();
+    if (auto r = outbox_.append({}, source.name(), unsaved_position); !r) spdlog::warn("saving the position of {}: {}", source.name(), r.error().message);
   }
   return stats;
 }

@@ -38,6 +38,11 @@ class ScanPipeline {
   std::vector<signatures::Hit> new_hits(const TextEvent& event, const std::vector<signatures::Hit>& hits);
 
  private:
+  // Commits one capture with the position after its event, retrying while the disk refuses.
+  // False if `stop` came first (nothing stored).
+  Result<bool> store(const OutboxEntry& entry, const std::string& source, const std::optional<std::string>& position,
+                     const std::atomic<bool>& stop);
+
   std::shared_ptr<const signatures::Matcher> matcher_;
   Outbox& outbox_;
   CaptureIdentity identity_;

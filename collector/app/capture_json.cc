@@ -109,9 +109,37 @@ nlohmann::json device_to_json(const DeviceRecord& d, std::chrono::system_clock::
                     {"sources", sources},
                     {"evicted_captures", d.evicted_captures},
                     {"trimmed_captures", d.trimmed_captures},
-                    {"outbox_problem", d.outbox_problem}}},
+                    {"outbox_problem", d.outbox_problem},
+                    {"evictions_recorded", d.evictions_recorded}}},
       {"enrolled_at", optional_time(d.enrolled_at)},
       {"revoked_at", optional_time(d.revoked_at)},
+  };
+}
+
+nlohmann::json eviction_to_json(const EvictionRecord& e) {
+  return {
+      {"device", e.device_id},
+      {"id", uuid_to_string(e.capture_id)},
+      {"severity", e.severity},
+      {"category", e.category},
+      {"created_at", iso(e.created_at)},
+      {"evicted_at", iso(e.evicted_at)},
+      {"reported_at", iso(e.reported_at)},
+  };
+}
+
+nlohmann::json token_to_json(const EnrollTokenRecord& t, std::chrono::system_clock::time_point now) {
+  std::string state = "active";
+  if (t.revoked_at) state = "revoked";
+  else if (t.uses_left <= 0) state = "used";
+  else if (now >= t.expires_at) state = "expired";
+  return {
+      {"id", t.id},
+      {"state", state},
+      {"uses_left", t.uses_left},
+      {"created_at", iso(t.created_at)},
+      {"expires_at", iso(t.expires_at)},
+      {"revoked_at", t.revoked_at ? nlohmann::json(iso(*t.revoked_at)) : nlohmann::json(nullptr)},
   };
 }
 

@@ -29,6 +29,7 @@ struct ServeOptions {
   std::string data_dir;
   std::string port_file;  // written with the bound port once listening (handy with port 0)
   bool insecure_loopback = false;
+  std::string device_cert_lifetime;  // e.g. 730d; empty: kDefaultDeviceCertLifetime
 };
 
 bool is_loopback(const std::string& host_port) {
@@ -49,7 +50,16 @@ constexpr std::chrono::seconds kHandshakeTimeout{10};
 // An established connection with no streams for this long is closed; agents reconnect on demand.
 constexpr std::chrono::minutes kMaxConnectionIdle{5};
 
+std::optional<std::chrono::seconds> parse_duration(const std::string& text);
+
 int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
+  const auto device_cert_lifetime =
+      o.device_cert_lifetime.empty() ? std::optional<std::chrono::seconds>(kDefaultDeviceCertLifetime) : parse_duration(o.device_cert_lifetime);
+  if (!device_cert_lifetime) {
+    std::cerr << "vigil-collector: --device-cert-lifetime must be a positive number followed by d, h, m or s (e.g. 730d), not \""
+              << o.device_cert_lifetime << "\"\n";
+    return kExitUsage;
+  }
   if (o.listen.rfind(':') == std::string::npos) {
     std::cerr << "vigil-collector: --listen must be HOST:PORT, not \"" << o.listen << "\"\n";
     return kExitUsage;
@@ -77,7 +87,7 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     return 1;
   }
   IngestService service(**store, SealKeys{pki->seal_public_key, pki->seal_secret_key}, !o.insecure_loopback);
-  EnrollmentService enrollment(**store, *pki);
+  EnrollmentService enrollment(**store, *pki, *device_cert_lifetime);
   grpc::ServerBuilder builder;
   int port = 0;
   if (o.insecure_loopback) {
@@ -208,6 +218,62 @@ int revoke_device(const std::string& data_dir, const std::string& id) {
   return 0;
 }
 
+int list_evictions(const std::string& data_dir) {
+  auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
+  if (!store) {
+    std::cerr << "vigil-collector: " << store.error().message << "\n";
+    return 1;
+  }
+  auto evictions = (*store)->evictions();
+  if (!evictions) {
+    std::cerr << "vigil-collector: " << evictions.error().message << "\n";
+    return 1;
+  }
+  for (const auto& e : *evictions) std::cout << eviction_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  return 0;
+}
+
+int list_tokens(const std::string& data_dir, bool json) {
+  auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
+  if (!store) {
+    std::cerr << "vigil-collector: " << store.error().message << "\n";
+    return 1;
+  }
+  auto tokens = (*store)->enroll_tokens();
+  if (!tokens) {
+    std::cerr << "vigil-collector: " << tokens.error().message << "\n";
+    return 1;
+  }
+  const auto now = std::chrono::system_clock::now();
+  if (!json) std::cout << "ID            STATE    USES LEFT  EXPIRES\n";
+  for (const auto& t : *tokens) {
+    const nlohmann::json j = token_to_json(t, now);
+    if (json) {
+      std::cout << j.dump() << "\n";
+      continue;
+    }
+    const std::string state = j["state"].get<std::string>();
+    const std::string uses = std::to_string(t.uses_left);
+    std::cout << j["id"].get<std::string>() << "  " << state << std::string(state.size() < 9 ? 9 - state.size() : 1, ' ') << uses
+              << std::string(uses.size() < 11 ? 11 - uses.size() : 1, ' ') << j["expires_at"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+int revoke_token(const std::string& data_dir, const std::string& id) {
+  auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
+  if (!store) {
+    std::cerr << "vigil-collector: " << store.error().message << "\n";
+    return 1;
+  }
+  if (auto r = (*store)->revoke_enroll_token(id); !r) {
+    std::cerr << "vigil-collector: " << r.error().message << "\n";
+    return r.error().code == vigil::ErrorCode::kInvalidArgument ? kExitUsage : 1;
+  }
+  std::cerr << "vigil-collector: enrollment token " << id << " revoked; devices already enrolled with it are not affected\n";
+  return 0;
+}
+
 int list_devices(const std::string& data_dir) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
   if (!store) {
@@ -242,6 +308,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--data-dir", serve_options.data_dir, "directory holding collector.db")->required();
   serve_cmd->add_option("--port-file", serve_options.port_file, "write the bound port here once listening");
   serve_cmd->add_flag("--insecure-loopback", serve_options.insecure_loopback, "development only: plaintext, loopback only");
+  serve_cmd->add_option("--device-cert-lifetime", serve_options.device_cert_lifetime,
+                        "validity of device certificates, e.g. 730d (default); agents renew when a third is left");
 
   std::string data_dir;
   bool json = false;
@@ -266,6 +334,18 @@ int main(int argc, char** argv) {
   token_create_cmd->add_option("--uses", token_uses, "how many devices may enroll with it")->capture_default_str();
   token_create_cmd->add_option("--expires", token_expires, "lifetime, e.g. 7d, 12h, 30m (default 7d)");
 
+  auto* token_list_cmd = token_cmd->add_subcommand("list", "list enrollment tokens (id, state, uses left, expiry; never the secret)");
+  token_list_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+  token_list_cmd->add_flag("--json", json, "one JSON object per token");
+  std::string token_id;
+  auto* token_revoke_cmd = token_cmd->add_subcommand("revoke", "refuse a token from now on (devices it enrolled are not affected)");
+  token_revoke_cmd->add_option("ID", token_id, "the token id (see `enroll-token list`)")->required();
+  token_revoke_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+
+  auto* evictions_cmd = app.add_subcommand("evictions", "print captures that agents' bounded outboxes dropped, one JSON object per line");
+  evictions_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+  evictions_cmd->add_flag("--json", json, "JSON Lines output (the only format so far)");
+
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   if (auto exit_code = vigil::parse_command_line(app, argc, argv)) return *exit_code;
@@ -283,6 +363,9 @@ int main(int argc, char** argv) {
   }
   if (captures_cmd->parsed()) return list_captures(data_dir);
   if (token_create_cmd->parsed()) return create_token(data_dir, token_uses, token_expires);
+  if (token_list_cmd->parsed()) return list_tokens(data_dir, json);
+  if (token_revoke_cmd->parsed()) return revoke_token(data_dir, token_id);
+  if (evictions_cmd->parsed()) return list_evictions(data_dir);
   if (revoke_cmd->parsed()) return revoke_device(data_dir, revoke_id);
   if (devices_cmd->parsed()) {
     if (data_dir.empty()) return vigil::usage_error(app, "devices: --data-dir is required");

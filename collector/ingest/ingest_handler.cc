@@ -10,6 +10,19 @@
 
 namespace vigil::collector {
 
+std::string IngestHandler::open_category(const std::string& sealed) const {
+  // Categories are short rule-pack names; anything else is not trusted as one.
+  constexpr size_t kMaxCategoryBytes = 64;
+  if (!keys_ || sealed.size() <= crypto_box_SEALBYTES || sealed.size() > crypto_box_SEALBYTES + kMaxCategoryBytes) return {};
+  std::string plain(sealed.size() - crypto_box_SEALBYTES, '\0');
+  if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(plain.data()), reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
+                           reinterpret_cast<const unsigned char*>(keys_->public_key.data()),
+                           reinterpret_cast<const unsigned char*>(keys_->secret_key.data())) != 0) {
+    return {};
+  }
+  return plain;
+}
+
 std::optional<std::string> IngestHandler::unseal(const v1::SealedCapture& sealed, v1::Capture& out) const {
   if (!keys_) return "sealed capture, but this collector has no sealing key";
   if (sealed.sealed().size() <= crypto_box_SEALBYTES || sealed.sealed().size() > kMaxSealedBytes) {
@@ -70,8 +83,28 @@ Result<v1::CollectorMessage> IngestHandler::handle(const v1::AgentMessage& messa
       v1::Heartbeat heartbeat = message.heartbeat();
       if (!device_identity.empty()) heartbeat.set_device_id(device_identity);
       if (heartbeat.device_id().empty()) return make_error(ErrorCode::kInvalidArgument, "heartbeat without device_id");
+      if (heartbeat.evictions_size() > static_cast<int>(kMaxEvictionsPerHeartbeat)) {
+        return make_error(ErrorCode::kInvalidArgument, "heartbeat: more than " + std::to_string(kMaxEvictionsPerHeartbeat) + " evictions");
+      }
+      std::vector<EvictionRecord> evictions;
+      const auto now = std::chrono::system_clock::now();
+      const auto when = [](const google::protobuf::Timestamp& t) {
+        return std::chrono::system_clock::time_point(std::chrono::milliseconds(google::protobuf::util::TimeUtil::TimestampToMilliseconds(t)));
+      };
+      for (const auto& e : heartbeat.evictions()) {
+        if (e.id().size() != 16) return make_error(ErrorCode::kInvalidArgument, "heartbeat: eviction id must be 16 bytes");
+        evictions.push_back({heartbeat.device_id(), e.id(), static_cast<int>(std::min<uint32_t>(e.severity(), 5)),
+                             open_category(e.sealed_category()), when(e.created_at()), when(e.evicted_at()), now});
+      }
+      // Recorded before the ack: the agent forgets an eviction only once the collector has it.
+      if (!evictions.empty()) {
+        if (auto r = store_.record_evictions(evictions); !r) return r.error();
+        spdlog::info("device {} reported {} evicted captures", heartbeat.device_id(), evictions.size());
+      }
       if (auto r = store_.record_heartbeat(heartbeat, peer); !r) return r.error();
-      *reply.mutable_heartbeat_ack()->mutable_received_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+      auto* ack = reply.mutable_heartbeat_ack();
+      *ack->mutable_received_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+      if (keys_) ack->set_seal_public_key(keys_->public_key);
       return reply;
     }
     case v1::AgentMessage::BODY_NOT_SET:

@@ -17,6 +17,9 @@ struct SealKeys {
   std::string secret_key;
 };
 
+// An agent reports at most 500 per heartbeat; the rest follow in the next ones.
+inline constexpr size_t kMaxEvictionsPerHeartbeat = 1000;
+
 class IngestHandler {
  public:
   explicit IngestHandler(Store& store, std::optional<SealKeys> keys = std::nullopt) : store_(store), keys_(std::move(keys)) {}
@@ -29,6 +32,8 @@ class IngestHandler {
  private:
   // Opens a sealed capture; the reason names what was wrong when it cannot be opened.
   std::optional<std::string> unseal(const v1::SealedCapture& sealed, v1::Capture& out) const;
+  // The category an agent sealed for an eviction report; empty if it does not open.
+  std::string open_category(const std::string& sealed) const;
 
   Store& store_;
   std::optional<SealKeys> keys_;

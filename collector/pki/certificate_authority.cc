@@ -23,17 +23,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Validity periods. Device certificates outlive a school year with margin; renewal is a later issue.
-constexpr long kCaValidDays = 20 * 365;
-constexpr long kServerValidDays = 10 * 365;
-constexpr long kDeviceValidDays = 2 * 365;
-constexpr int kSerialBytes = 16;
+// Validity periods. Device certificates are renewed by the agent (a third of the lifetime before
+// expiry); the CA and server certificates outlive any deployment.
 constexpr auto kSecondsPerDay = 24L * 60 * 60;
-// School PCs often have wrong clocks (a flat CMOS battery, a VM restored from an old snapshot).
-// A certificate the agent checks must not look "not yet valid" to a slow clock, or the PC would
-// silently stop delivering: validity starts this long before issue. Trust comes from the pinned
-// CA, not from the dates.
-constexpr long kBackdateDays = 5 * 365;
+constexpr long kCaValidSeconds = 20 * 365 * kSecondsPerDay;
+constexpr long kServerValidSeconds = 10 * 365 * kSecondsPerDay;
+constexpr int kSerialBytes = 16;
 
 using openssl::Bio;
 using openssl::Cert;
@@ -70,7 +65,7 @@ bool add_ext(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 // One certificate: `issuer`/`issuer_key` null means self-signed.
-Result<std::string> make_certificate(EVP_PKEY* subject_key, const std::string& common_name, long days, X509* issuer,
+Result<std::string> make_certificate(EVP_PKEY* subject_key, const std::string& common_name, long seconds, X509* issuer,
                                      EVP_PKEY* issuer_key, const std::vector<std::pair<int, std::string>>& extensions) {
   Cert cert(X509_new());
   X509_set_version(cert.get(), 2);
@@ -80,8 +75,8 @@ Result<std::string> make_certificate(EVP_PKEY* subject_key, const std::string& c
   BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kBackdateDays * kSecondsPerDay);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), days * kSecondsPerDay);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -static_cast<long>(pki::kCertificateBackdate.count()));
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), seconds);
   X509_set_pubkey(cert.get(), subject_key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("Vigil"), -1, -1, 0);
@@ -101,13 +96,13 @@ Result<void> create_pki(const fs::path& dir) {
   if (!server_key_pem) return server_key_pem.error();
   Key ca_key = read_key(*ca_key_pem);
   Key server_key = read_key(*server_key_pem);
-  auto ca = make_certificate(ca_key.get(), "Vigil collector CA", kCaValidDays, nullptr, nullptr,
+  auto ca = make_certificate(ca_key.get(), "Vigil collector CA", kCaValidSeconds, nullptr, nullptr,
                              {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
                               {NID_key_usage, "critical,keyCertSign,cRLSign"},
                               {NID_subject_key_identifier, "hash"}});
   if (!ca) return ca.error();
   Cert ca_cert = read_cert(*ca);
-  auto server = make_certificate(server_key.get(), std::string(pki::kCollectorServerName), kServerValidDays, ca_cert.get(), ca_key.get(),
+  auto server = make_certificate(server_key.get(), std::string(pki::kCollectorServerName), kServerValidSeconds, ca_cert.get(), ca_key.get(),
                                  {{NID_basic_constraints, "critical,CA:FALSE"},
                                   {NID_key_usage, "critical,digitalSignature"},
                                   {NID_ext_key_usage, "serverAuth"},
@@ -171,7 +166,8 @@ Result<CollectorPki> load_or_create_pki(const fs::path& data_dir) {
   return load_pki(data_dir);
 }
 
-Result<std::string> issue_device_certificate(const CollectorPki& pki, const std::string& csr_pem, const std::string& device_id) {
+Result<std::string> issue_device_certificate(const CollectorPki& pki, const std::string& csr_pem, const std::string& device_id,
+                                             std::chrono::seconds lifetime) {
   Bio bio(BIO_new_mem_buf(csr_pem.data(), static_cast<int>(csr_pem.size())));
   Req req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   if (!req) return ssl_error("csr_pem is not a PEM certificate request");
@@ -180,7 +176,7 @@ Result<std::string> issue_device_certificate(const CollectorPki& pki, const std:
   Key ca_key = read_key(pki.ca_key_pem);
   Cert ca_cert = read_cert(pki.ca_cert_pem);
   if (!ca_key || !ca_cert) return ssl_error("collector CA unreadable");
-  return make_certificate(subject_key.get(), device_id, kDeviceValidDays, ca_cert.get(), ca_key.get(),
+  return make_certificate(subject_key.get(), device_id, static_cast<long>(lifetime.count()), ca_cert.get(), ca_key.get(),
                           {{NID_basic_constraints, "critical,CA:FALSE"},
                            {NID_key_usage, "critical,digitalSignature"},
                            {NID_ext_key_usage, "clientAuth"}});

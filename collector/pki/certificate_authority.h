@@ -5,6 +5,7 @@
 // mid-creation never leaves half a CA.
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -30,6 +31,10 @@ Result<CollectorPki> load_pki(const std::filesystem::path& data_dir);
 // Signs the public key of `csr_pem` (after checking the request's own signature) into a client
 // certificate whose common name is `device_id`; the request's subject is ignored, so a device
 // cannot choose its identity.
-Result<std::string> issue_device_certificate(const CollectorPki& pki, const std::string& csr_pem, const std::string& device_id);
+// Device certificates outlive a school year with margin; agents renew them long before expiry.
+inline constexpr std::chrono::seconds kDefaultDeviceCertLifetime{2LL * 365 * 24 * 60 * 60};
+
+Result<std::string> issue_device_certificate(const CollectorPki& pki, const std::string& csr_pem, const std::string& device_id,
+                                             std::chrono::seconds lifetime = kDefaultDeviceCertLifetime);
 
 }  // namespace vigil::collector

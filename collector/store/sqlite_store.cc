@@ -11,7 +11,7 @@
 namespace vigil::collector {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 int64_t to_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -52,6 +52,26 @@ class SqliteStore final : public Store {
     }
     // Version 2: enrollment, revocation and coverage. Columns are added, never changed, so a
     // version 1 database keeps every row.
+    if (current < 2) {
+      if (auto r = migrate_to_2(); !r) return r;
+    }
+    // Version 3: each eviction a device reports, and revocable enrollment tokens.
+    return db_.exec(R"sql(
+      CREATE TABLE evictions(
+        device_id TEXT NOT NULL,
+        capture_id BLOB NOT NULL,
+        severity INTEGER NOT NULL,
+        category TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        evicted_at INTEGER NOT NULL,
+        reported_at INTEGER NOT NULL,
+        PRIMARY KEY(device_id, capture_id));
+      ALTER TABLE enroll_tokens ADD COLUMN revoked_at INTEGER;
+      PRAGMA user_version = 3;
+    )sql");
+  }
+
+  Result<void> migrate_to_2() {
     return db_.exec(R"sql(
       ALTER TABLE devices ADD COLUMN heartbeat_interval_s INTEGER NOT NULL DEFAULT 60;
       ALTER TABLE devices ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
@@ -146,6 +166,84 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<void> record_evictions(const std::vector<EvictionRecord>& evictions) override {
+    std::lock_guard lock(mutex_);
+    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
+    Statement q(db_.handle(), "INSERT OR IGNORE INTO evictions(device_id, capture_id, severity, category, created_at, evicted_at, reported_at) "
+                              "VALUES(?,?,?,?,?,?,?)");
+    if (!q.ok()) {
+      (void)db_.exec("ROLLBACK");
+      return db_.error("prepare evictions");
+    }
+    for (const auto& e : evictions) {
+      q.bind(1, e.device_id).bind_blob(2, e.capture_id).bind(3, static_cast<int64_t>(e.severity)).bind(4, e.category);
+      q.bind(5, to_ms(e.created_at)).bind(6, to_ms(e.evicted_at)).bind(7, to_ms(e.reported_at));
+      if (q.step() != SQLITE_DONE) {
+        Error error = db_.error("record eviction");
+        (void)db_.exec("ROLLBACK");
+        return error;
+      }
+      q.reset();
+    }
+    return db_.exec("COMMIT");
+  }
+
+  Result<std::vector<EvictionRecord>> evictions() override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_.handle(), "SELECT device_id, capture_id, severity, category, created_at, evicted_at, reported_at FROM evictions "
+                              "ORDER BY rowid");
+    if (!q.ok()) return db_.error("prepare evictions");
+    std::vector<EvictionRecord> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      out.push_back({q.column_text(0), q.column_blob(1), static_cast<int>(q.column_int(2)), q.column_text(3), from_ms(q.column_int(4)),
+                     from_ms(q.column_int(5)), from_ms(q.column_int(6))});
+    }
+    if (rc != SQLITE_DONE) return db_.error("list evictions");
+    return out;
+  }
+
+  Result<std::vector<EnrollTokenRecord>> enroll_tokens() override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_.handle(), "SELECT substr(secret_sha256, 1, ?), uses_left, created_at, expires_at, revoked_at FROM enroll_tokens "
+                              "ORDER BY created_at, rowid");
+    if (!q.ok()) return db_.error("prepare tokens");
+    q.bind(1, static_cast<int64_t>(kTokenIdChars));
+    std::vector<EnrollTokenRecord> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      EnrollTokenRecord t;
+      t.id = q.column_text(0);
+      t.uses_left = q.column_int(1);
+      t.created_at = from_ms(q.column_int(2));
+      t.expires_at = from_ms(q.column_int(3));
+      if (q.column_int(4) != 0) t.revoked_at = from_ms(q.column_int(4));
+      out.push_back(std::move(t));
+    }
+    if (rc != SQLITE_DONE) return db_.error("list tokens");
+    return out;
+  }
+
+  Result<void> revoke_enroll_token(const std::string& id) override {
+    if (id.size() < kTokenIdChars || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return make_error(ErrorCode::kInvalidArgument, "token id \"" + id + "\" is not one `enroll-token list` prints (" +
+                                                          std::to_string(kTokenIdChars) + " or more lowercase hex digits)");
+    }
+    std::lock_guard lock(mutex_);
+    Statement matches(db_.handle(), "SELECT count(*) FROM enroll_tokens WHERE substr(secret_sha256, 1, ?1) = ?2");
+    if (!matches.ok()) return db_.error("prepare token revoke");
+    matches.bind(1, static_cast<int64_t>(id.size())).bind(2, id);
+    if (matches.step() != SQLITE_ROW) return db_.error("look up token");
+    const int64_t n = matches.column_int(0);
+    if (n == 0) return make_error(ErrorCode::kNotFound, "no enrollment token with id \"" + id + "\"");
+    if (n > 1) return make_error(ErrorCode::kInvalidArgument, "token id \"" + id + "\" matches " + std::to_string(n) + " tokens; give more digits");
+    Statement q(db_.handle(), "UPDATE enroll_tokens SET revoked_at = coalesce(revoked_at, ?1) WHERE substr(secret_sha256, 1, ?2) = ?3");
+    if (!q.ok()) return db_.error("prepare token revoke");
+    q.bind(1, to_ms(std::chrono::system_clock::now())).bind(2, static_cast<int64_t>(id.size())).bind(3, id);
+    if (q.step() != SQLITE_DONE) return db_.error("revoke token");
+    return {};
+  }
+
   Result<void> add_enroll_token(const std::string& secret_sha256, int64_t uses, std::chrono::system_clock::time_point expires_at) override {
     std::lock_guard lock(mutex_);
     Statement q(db_.handle(), "INSERT INTO enroll_tokens(secret_sha256, uses_left, expires_at, created_at) VALUES(?,?,?,?)");
@@ -226,7 +324,8 @@ class SqliteStore final : public Store {
       SELECT ids.id, coalesce(d.hostname, e.hostname, ''), coalesce(d.agent_version, ''), coalesce(d.rule_pack_version, ''),
              coalesce(d.last_seen, 0), coalesce(d.outbox_depth, 0), coalesce(d.last_error, ''), coalesce(d.peer, ''),
              coalesce(d.heartbeat_interval_s, 60), coalesce(d.sources, '[]'), coalesce(d.evicted, 0), coalesce(d.trimmed, 0),
-             coalesce(d.outbox_bytes, 0), coalesce(d.outbox_problem, ''), coalesce(e.enrolled_at, 0), coalesce(e.revoked_at, 0)
+             coalesce(d.outbox_bytes, 0), coalesce(d.outbox_problem, ''), coalesce(e.enrolled_at, 0), coalesce(e.revoked_at, 0),
+             (SELECT count(*) FROM evictions v WHERE v.device_id = ids.id)
       FROM ids LEFT JOIN devices d ON d.id = ids.id LEFT JOIN enrolled_devices e ON e.id = ids.id
       ORDER BY 2, 1)sql");
     if (!q.ok()) return db_.error("prepare devices");
@@ -255,6 +354,7 @@ class SqliteStore final : public Store {
       d.outbox_problem = q.column_text(13);
       d.enrolled_at = when(14);
       d.revoked_at = when(15);
+      d.evictions_recorded = static_cast<uint64_t>(q.column_int(16));
       out.push_back(std::move(d));
     }
     if (rc != SQLITE_DONE) return db_.error("list devices");
@@ -291,12 +391,13 @@ class SqliteStore final : public Store {
   }
 
   Result<void> consume_locked(const std::string& secret_sha256, std::chrono::system_clock::time_point now) {
-    Statement q(db_.handle(), "SELECT uses_left, expires_at FROM enroll_tokens WHERE secret_sha256 = ?");
+    Statement q(db_.handle(), "SELECT uses_left, expires_at, revoked_at IS NOT NULL FROM enroll_tokens WHERE secret_sha256 = ?");
     if (!q.ok()) return db_.error("prepare token");
     q.bind(1, secret_sha256);
     const int rc = q.step();
     if (rc == SQLITE_DONE) return make_error(ErrorCode::kPermissionDenied, "enrollment token is not known to this collector");
     if (rc != SQLITE_ROW) return db_.error("read token");
+    if (q.column_int(2) != 0) return make_error(ErrorCode::kPermissionDenied, "enrollment token has been revoked");
     if (q.column_int(0) <= 0) return make_error(ErrorCode::kPermissionDenied, "enrollment token has already been used");
     if (to_ms(now) >= q.column_int(1)) return make_error(ErrorCode::kPermissionDenied, "enrollment token has expired");
     Statement spend(db_.handle(), "UPDATE enroll_tokens SET uses_left = uses_left - 1 WHERE secret_sha256 = ?");

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include <cctype>
+#include <ctime>
 #include <memory>
 
 namespace vigil::pki {
@@ -92,6 +93,18 @@ Result<std::string> certificate_common_name(const std::string& cert_pem) {
     return make_error(ErrorCode::kInvalidArgument, "certificate has no common name");
   }
   return std::string(buf);
+}
+
+Result<Validity> certificate_validity(const std::string& cert_pem) {
+  auto cert = read_cert(cert_pem);
+  if (!cert) return cert.error();
+  std::tm before{};
+  std::tm after{};
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(cert->get()), &before) != 1 || ASN1_TIME_to_tm(X509_get0_notAfter(cert->get()), &after) != 1) {
+    ERR_clear_error();
+    return make_error(ErrorCode::kInvalidArgument, "certificate validity dates are unreadable");
+  }
+  return Validity{static_cast<int64_t>(timegm(&before)), static_cast<int64_t>(timegm(&after))};
 }
 
 Result<bool> signed_by(const std::string& cert_pem, const std::string& issuer_pem) {

@@ -7,6 +7,22 @@ namespace vigil {
 // Another process (a `captures` reader, a second agent on the same dir) may hold the lock briefly.
 constexpr std::chrono::milliseconds kBusyTimeout{5000};
 
+namespace {
+
+ErrorCode error_kind(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return ErrorCode::kCorrupt;
+    case SQLITE_FULL:
+      return ErrorCode::kNoSpace;  // transient: callers hold their data and retry
+    default:
+      return ErrorCode::kIo;
+  }
+}
+
+}  // namespace
+
 Statement::Statement(sqlite3* db, std::string_view sql) {
   if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
 }
@@ -68,16 +84,14 @@ Result<void> SqliteDb::exec(std::string_view sql) {
   if (const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message); rc != SQLITE_OK) {
     std::string text = path_ + ": " + (message ? message : "sqlite error");
     sqlite3_free(message);
-    const bool corrupt = (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
-    return make_error(corrupt ? ErrorCode::kCorrupt : ErrorCode::kIo, text);
+    return make_error(error_kind(rc), text);
   }
   return {};
 }
 
 Error SqliteDb::error(std::string_view what) const {
   const int code = sqlite3_extended_errcode(db_);
-  const ErrorCode kind = (code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB ? ErrorCode::kCorrupt : ErrorCode::kIo;
-  return make_error(kind, path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  return make_error(error_kind(code), path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
 }  // namespace vigil

@@ -176,3 +176,88 @@ TEST_CASE("sealed payloads open only with the collector's secret key") {
   CHECK(opened == "i want to kill myself");
   CHECK(!Sealer().seal(OutboxEntry{std::string(16, 'b'), 1, "x", false, false}).sealed);
 }
+
+TEST_CASE("with less free disk than the reserve, captures are refused whole (position too) until freed pages can take them") {
+  TempDir dir;
+  // A reserve larger than any disk: every new capture is refused as if the disk were full.
+  auto full = Outbox::open(dir / "outbox.db", kDefaultOutboxMaxBytes, uint64_t{1} << 62);
+  REQUIRE(full.ok());
+  Outbox& o = **full;
+  CHECK(o.storage_problem().empty());
+  auto refused = o.append({entry('a', 3, 100)}, "replay:x", std::string("10:1"));
+  REQUIRE(!refused.ok());
+  CHECK(refused.error().code == vigil::ErrorCode::kNoSpace);
+  CHECK(refused.error().message.find("disk full") != std::string::npos);
+  CHECK(o.storage_problem().find("disk full") != std::string::npos);
+  CHECK(*o.depth() == 0);
+  CHECK(!o.position("replay:x")->has_value());  // the event is not skipped: its position was not saved
+  CHECK(o.append({}, "replay:x", std::string("5:0")).ok());  // a position alone still goes through
+
+  // Pages freed inside the file by acknowledged captures are used first: forwarding frees space.
+  {
+    auto roomy = Outbox::open(dir / "outbox.db", kDefaultOutboxMaxBytes, 0);
+    REQUIRE(roomy.ok());
+    std::vector<OutboxEntry> many;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 64; ++i) {
+      many.push_back(OutboxEntry{std::string(15, 'm') + static_cast<char>(i), 2, std::string(4000, 'p')});
+      ids.push_back(many.back().id);
+    }
+    REQUIRE((*roomy)->append(many, "s", std::nullopt).ok());
+    REQUIRE((*roomy)->remove(ids).ok());
+  }
+  auto reopened = Outbox::open(dir / "outbox.db", kDefaultOutboxMaxBytes, uint64_t{1} << 62);
+  REQUIRE(reopened.ok());
+  // Reserve still "unmet", but the freed pages hold it.
+  CHECK((*reopened)->append({entry('b', 3, 100)}, "replay:x", std::string("20:2")).ok());
+  CHECK((*reopened)->storage_problem().empty());
+  CHECK(**(*reopened)->position("replay:x") == "20:2");
+}
+
+TEST_CASE("evictions wait, with their sealed category, until the collector acknowledges them") {
+  REQUIRE(sodium_init() >= 0);
+  std::string pk(crypto_box_PUBLICKEYBYTES, '\0'), sk(crypto_box_SECRETKEYBYTES, '\0');
+  crypto_box_keypair(reinterpret_cast<unsigned char*>(pk.data()), reinterpret_cast<unsigned char*>(sk.data()));
+  const Sealer sealer(pk);
+  TempDir dir;
+  auto outbox = Outbox::open(dir / "outbox.db", 2000);
+  REQUIRE(outbox.ok());
+  Outbox& o = **outbox;
+  const auto with_category = [&](char id, int severity, const std::string& category) {
+    OutboxEntry e = entry(id, severity, 900);
+    e.category = category;
+    return sealer.seal(e);
+  };
+  REQUIRE(o.append({with_category('a', 2, "bullying"), with_category('b', 3, "drugs")}, "s", std::nullopt).ok());
+  CHECK(!*o.has_unreported_evictions());
+  REQUIRE(o.append({with_category('c', 3, "drugs")}, "s", std::nullopt).ok());  // evicts a
+  CHECK(*o.has_unreported_evictions());
+  auto pending = o.unreported_evictions(10);
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 1);
+  const EvictionRecord& a = pending->front();
+  CHECK(a.id == std::string(16, 'a'));
+  CHECK(a.severity == 2);
+  CHECK(a.created_at_ms > 0);
+  CHECK(a.evicted_at_ms >= a.created_at_ms);
+  CHECK(a.category.find("bullying") == std::string::npos);  // sealed on disk too
+  std::string category(a.category.size() - crypto_box_SEALBYTES, '\0');
+  REQUIRE(crypto_box_seal_open(reinterpret_cast<unsigned char*>(category.data()), reinterpret_cast<const unsigned char*>(a.category.data()),
+                               a.category.size(), reinterpret_cast<const unsigned char*>(pk.data()),
+                               reinterpret_cast<const unsigned char*>(sk.data())) == 0);
+  CHECK(category == "bullying");
+  REQUIRE(o.mark_evictions_reported({a.id}).ok());
+  CHECK(!*o.has_unreported_evictions());
+  CHECK(o.unreported_evictions(10)->empty());
+  CHECK(o.evicted_ids()->size() == 1);  // still listed locally
+}
+
+TEST_CASE("a sealer without a key waits for one; copies share the key") {
+  Sealer sealer;
+  std::atomic<bool> stop{true};
+  CHECK(!sealer.wait_for_key(stop));  // stop wins while no key is known
+  const Sealer copy = sealer;
+  sealer.set_key(std::string(crypto_box_PUBLICKEYBYTES, 'k'));
+  CHECK(copy.seals());
+  CHECK(copy.wait_for_key(stop));
+}

@@ -164,3 +164,62 @@ TEST_CASE("token text: version, CA fingerprint and secret are checked") {
   CHECK(vigil::pki::parse_token("vigil1.abc." + t.secret).error().message.find("fingerprint") != std::string::npos);
   CHECK(vigil::pki::parse_token("vigil1." + t.ca_sha256).error().message.find("three") != std::string::npos);
 }
+
+TEST_CASE("evictions in a heartbeat are recorded once each, with the category opened; the ack carries the sealing key") {
+  REQUIRE(sodium_init() >= 0);
+  TempDir dir;
+  auto store = open_sqlite_store(dir.path(), OpenMode::kReadWrite);
+  REQUIRE(store.ok());
+  const Keys keys;
+  IngestHandler handler(**store, SealKeys{keys.pk, keys.sk});
+  vigil::v1::AgentMessage hb;
+  hb.mutable_heartbeat()->set_device_id("d1");
+  for (char id : {'a', 'b'}) {
+    auto* e = hb.mutable_heartbeat()->add_evictions();
+    e->set_id(std::string(16, id));
+    e->set_severity(2);
+    e->set_sealed_category(id == 'a' ? keys.seal("bullying") : std::string("not sealed"));
+  }
+  for (int round = 0; round < 2; ++round) {  // a re-sent report (lost ack) is harmless
+    auto reply = handler.handle(hb, "test");
+    REQUIRE(reply.ok());
+    CHECK(reply->heartbeat_ack().seal_public_key() == keys.pk);
+  }
+  auto evictions = (*store)->evictions();
+  REQUIRE(evictions.ok());
+  REQUIRE(evictions->size() == 2);
+  CHECK((*evictions)[0].device_id == "d1");
+  CHECK((*evictions)[0].capture_id == std::string(16, 'a'));
+  CHECK((*evictions)[0].category == "bullying");
+  CHECK((*evictions)[1].category.empty());  // could not be opened: unknown, still recorded
+  CHECK((*store)->devices()->at(0).evictions_recorded == 2);
+
+  auto* bad = hb.mutable_heartbeat()->add_evictions();
+  bad->set_id("short");
+  auto refused = handler.handle(hb, "test");
+  REQUIRE(!refused.ok());
+  CHECK(refused.error().message.find("eviction id") != std::string::npos);
+}
+
+TEST_CASE("enrollment tokens are listed without secrets and can be revoked by id") {
+  TempDir dir;
+  auto store = open_sqlite_store(dir.path(), OpenMode::kReadWrite);
+  REQUIRE(store.ok());
+  const auto now = std::chrono::system_clock::now();
+  const std::string h1 = vigil::pki::sha256_hex("secret-1");
+  const std::string h2 = vigil::pki::sha256_hex("secret-2");
+  REQUIRE((*store)->add_enroll_token(h1, 5, now + std::chrono::hours(1)).ok());
+  REQUIRE((*store)->add_enroll_token(h2, 1, now + std::chrono::hours(1)).ok());
+  auto tokens = (*store)->enroll_tokens();
+  REQUIRE(tokens.ok());
+  REQUIRE(tokens->size() == 2);
+  CHECK((*tokens)[0].id == h1.substr(0, kTokenIdChars));
+  CHECK((*tokens)[0].uses_left == 5);
+  CHECK(!(*tokens)[0].revoked_at);
+  REQUIRE((*store)->revoke_enroll_token(h1.substr(0, kTokenIdChars)).ok());
+  CHECK((*store)->enroll_tokens()->at(0).revoked_at.has_value());
+  CHECK((*store)->consume_enroll_token(h1, now).error().message.find("revoked") != std::string::npos);
+  CHECK((*store)->consume_enroll_token(h2, now).ok());
+  CHECK((*store)->revoke_enroll_token("ffffffffffff").error().code == vigil::ErrorCode::kNotFound);
+  CHECK((*store)->revoke_enroll_token("abc").error().code == vigil::ErrorCode::kInvalidArgument);
+}

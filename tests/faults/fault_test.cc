@@ -5,15 +5,19 @@
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "support/process.h"
@@ -270,6 +274,25 @@ TEST_CASE("a full outbox evicts by policy and reports it; what it kept arrives e
   }
   const uint64_t evicted = device["coverage"]["evicted_captures"].get<uint64_t>();
   const uint64_t trimmed = device["coverage"]["trimmed_captures"].get<uint64_t>();
+  // Each eviction is reported individually (id, severity, category, times; no content).
+  std::vector<nlohmann::json> evictions;
+  REQUIRE(wait_until([&] {
+    evictions = collector->evictions();
+    return evictions.size() >= evicted;
+  }, kDeliveryTimeout));
+  std::set<std::string> arrived_ids;
+  for (const auto& c : captures) arrived_ids.insert(c["id"].get<std::string>());
+  std::set<std::string> evicted_ids;
+  for (const auto& e : evictions) {
+    evicted_ids.insert(e["id"].get<std::string>());
+    CHECK(e["severity"].get<int>() < 4);
+    CHECK((e["category"] == "bullying" || e["category"] == "drugs"));  // the corpus's severity 3 lines
+    CHECK(e["device"] == device["id"]);
+    CHECK(!e.contains("text"));
+    CHECK(arrived_ids.count(e["id"].get<std::string>()) == 0);  // evicted means never delivered
+  }
+  CHECK(evicted_ids.size() == evictions.size());  // each reported once
+  CHECK(collector->devices().at(0)["coverage"]["evictions_recorded"].get<uint64_t>() == evictions.size());
   Totals t;
   t.sent = corpus.expected.size();
   size_t severe_missing = 0;
@@ -283,7 +306,8 @@ TEST_CASE("a full outbox evicts by policy and reports it; what it kept arrives e
     }
   }
   report("full outbox (64 KiB)", t,
-         std::to_string(evicted) + " evicted by policy and reported, " + std::to_string(trimmed) + " severity >= 4 kept with less context (" +
+         "arrived " + std::to_string(captures.size()) + ", evicted (reported) " + std::to_string(evictions.size()) + ", " +
+             std::to_string(evicted) + " evicted by policy and reported, " + std::to_string(trimmed) + " severity >= 4 kept with less context (" +
              std::to_string(without_token) + " of them without the test token)");
   CHECK(evicted > 0);
   CHECK(trimmed > 0);
@@ -291,7 +315,141 @@ TEST_CASE("a full outbox evicts by policy and reports it; what it kept arrives e
   CHECK(without_token <= trimmed);
   CHECK(t.lost == evicted + without_token);  // every other missing capture is a reported eviction
   CHECK(captures.size() == t.sent - evicted);
+  CHECK(evictions.size() == evicted);
+  CHECK(t.sent == captures.size() + evictions.size());  // sent = arrived + evicted (reported)
   CHECK(t.duplicated == 0);
+}
+
+namespace {
+
+// A small tmpfs as the agent's data dir, unmounted however the test ends.
+class SmallDisk {
+ public:
+  SmallDisk(const std::filesystem::path& mount_point, const std::string& size) : path_(mount_point) {
+    std::filesystem::create_directories(mount_point);
+    const std::string options = "size=" + size + ",mode=0700";
+    if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, options.c_str()) == 0) {
+      mounted_ = true;
+    } else {
+      error_ = std::strerror(errno);
+    }
+  }
+  ~SmallDisk() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::filesystem::path path_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+// Fills the file system holding `file` to the last byte; returns how much it wrote.
+uint64_t fill_disk(const std::filesystem::path& file) {
+  std::FILE* f = std::fopen(file.c_str(), "wb");
+  if (!f) return 0;
+  std::setvbuf(f, nullptr, _IONBF, 0);
+  const std::string block(4096, 'f');
+  uint64_t written = 0;
+  for (size_t chunk = block.size(); chunk > 0;) {
+    const size_t n = std::fwrite(block.data(), 1, chunk, f);
+    written += n;
+    if (n < chunk) chunk /= 2;  // the last blocks may be partial
+  }
+  std::fclose(f);
+  return written;
+}
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("disk full on the agent: it keeps running, holds its events, reports it and recovers by itself exactly once") {
+  if (::geteuid() != 0) {
+    std::cout << "[faults] disk full: SKIPPED, mounting a small tmpfs needs root (CI runs as root)" << std::endl;
+    MESSAGE("skipped: mounting a small tmpfs needs root");
+    return;
+  }
+  TempDir dir;
+  SmallDisk disk(dir / "disk", "3m");
+  REQUIRE_MESSAGE(disk.mounted(), "mount -t tmpfs failed as root: " << disk.error());
+  const auto agent_dir = dir / "disk" / "agent";
+  auto collector = std::make_unique<CollectorProcess>(dir / "collector", dir / "collector.log", 0, false);
+  const std::string device = enroll_agent(*collector, agent_dir);
+  const int port = collector->port();
+  collector.reset();  // down while the disk fills
+
+  // About two and a half times what the 3 MiB disk holds (less the 1 MiB the outbox keeps free):
+  // everything after the first fill only fits because forwarding frees space.
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 16000, 2);
+  auto args = secure_agent_args("127.0.0.1:" + std::to_string(port), agent_dir, dir / "events.jsonl", false);
+  // The byte bound is set far above the disk, so only the disk limits the outbox here.
+  args.insert(args.end(), {"--outbox-max-bytes", std::to_string(uint64_t{1} << 30), "--heartbeat-interval", "1"});
+  const std::string full_message = "outbox cannot store captures: disk full";
+  auto agent = std::make_unique<ChildProcess>(args, dir / "agent1.log");
+  REQUIRE(wait_until([&] { return read_file(dir / "agent1.log").find(full_message) != std::string::npos; }, kDeliveryTimeout));
+  CHECK(agent->running());
+  const uint64_t held_first = outbox_depth(agent_dir);
+
+  // Then something else takes the last bytes (the reserve too), and the agent dies and restarts
+  // on a disk with no free byte at all.
+  const uint64_t filler = fill_disk(dir / "disk" / "filler");
+  agent->signal(SIGKILL);
+  REQUIRE(agent->wait_for(std::chrono::seconds(10)).has_value());
+  agent = std::make_unique<ChildProcess>(args, dir / "agent2.log");
+  REQUIRE(wait_until([&] { return read_file(dir / "agent2.log").find(full_message) != std::string::npos || !agent->running(); },
+                     kDeliveryTimeout));
+  REQUIRE(agent->running());
+
+  // The collector comes back: the first heartbeat tells it about the full disk.
+  const auto collector_up = std::chrono::steady_clock::now();
+  collector = std::make_unique<CollectorProcess>(dir / "collector", dir / "collector.log", port, false);
+  nlohmann::json reported;
+  REQUIRE(wait_until([&] {
+    const auto devices = collector->devices();
+    if (devices.empty()) return false;
+    reported = devices[0];
+    return reported["coverage"]["outbox_problem"].get<std::string>().find("disk full") != std::string::npos;
+  }, kDeliveryTimeout));
+  CHECK(reported["id"] == device);
+  CHECK(reported["last_error"].get<std::string>().find("disk full") != std::string::npos);
+
+  // Space frees (the other file goes); nobody touches the agent.
+  std::filesystem::remove(dir / "disk" / "filler");
+  const auto freed = std::chrono::steady_clock::now();
+  REQUIRE(wait_until([&] { return collector->stored_count() >= corpus.expected.size() && outbox_depth(agent_dir) == 0; }, kDeliveryTimeout));
+  const auto recovered = std::chrono::steady_clock::now();
+  CHECK(agent->running());
+  // ...and the fleet view shows the problem gone.
+  CHECK(wait_until([&] { return collector->devices().at(0)["coverage"]["outbox_problem"] == ""; }, kDeliveryTimeout));
+  agent->signal(SIGTERM);
+  CHECK(agent->wait_for(std::chrono::seconds(10)) == 0);
+
+  const std::string log2 = read_file(dir / "agent2.log");
+  // Logged once per episode, however many retries it took.
+  CHECK(occurrences(log2, full_message) >= 1);
+  CHECK(occurrences(log2, full_message) <= occurrences(log2, "outbox stores captures again") + 1);
+  CHECK(occurrences(log2, "outbox stores captures again") >= 1);
+  const auto captures = collector->captures();
+  const auto evictions = collector->evictions();
+  const Totals t = count(captures, corpus);
+  const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  report("disk full (3 MiB tmpfs)", t,
+         "arrived " + std::to_string(captures.size()) + ", evicted (reported) " + std::to_string(evictions.size()) + ", " +
+             std::to_string(held_first) + " held when the disk first filled, filler " + std::to_string(filler) +
+             " bytes, recovery " + std::to_string(ms(recovered - freed)) + " ms after space freed (" +
+             std::to_string(ms(recovered - collector_up)) + " ms after the collector came back)");
+  check_exactly_once(t);
+  CHECK(evictions.empty());
+  CHECK(t.sent == captures.size() + evictions.size());
+  CHECK(held_first > 0);
+  CHECK(held_first < corpus.expected.size());  // the disk really was the limit
 }
 
 namespace {

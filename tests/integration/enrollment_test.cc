@@ -202,3 +202,177 @@ TEST_CASE("devices --json: id, hostname, last_seen, state (ok, silent), versions
   REQUIRE(wait_until([&] { return collector.devices().at(0)["state"] == "silent"; }, std::chrono::seconds(30)));
   CHECK(collector.devices().at(0)["coverage"]["state"] == "none");
 }
+
+TEST_CASE("development mode never stores a capture unsealed: it waits for the collector's key, then seals to it") {
+  TempDir dir;
+  // Reserve a port for the development collector, then free it so nothing listens there yet.
+  int port = 0;
+  {
+    CollectorProcess probe(dir / "collector", dir / "collector.log");
+    port = probe.port();
+    probe.process().signal(SIGTERM);
+    REQUIRE(probe.process().wait_for(std::chrono::seconds(10)) == 0);
+  }
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  const ReplayCorpus first = write_replay_corpus(dir / "first.jsonl", 100, 5);
+
+  // Never heard from the collector: no key, so nothing is stored at all, and nothing is lost.
+  auto args = agent_args(address, dir / "agent", dir / "first.jsonl", true);
+  args.insert(args.end(), {"--timeout", "2"});
+  const RunResult waiting = run(args, kDeliveryTimeout);
+  CHECK(waiting.status == 1);
+  CHECK(waiting.err.find("waiting for the collector's sealing key") != std::string::npos);
+  CHECK(outbox_depth(dir / "agent") == 0);
+
+  {
+    // First contact: the key comes with the heartbeat acknowledgement; every capture of the
+    // held events is then sealed and delivered.
+    CollectorProcess collector(dir / "collector", dir / "collector.log", port);
+    const RunResult delivered = run(agent_args(address, dir / "agent", dir / "first.jsonl", true), kDeliveryTimeout);
+    INFO(delivered.err);
+    REQUIRE(delivered.status == 0);
+    CHECK(tokens_of(collector.captures()).size() == first.expected.size());
+    CHECK(collector.stored_count() == first.expected.size());
+    collector.process().signal(SIGTERM);
+    REQUIRE(collector.process().wait_for(std::chrono::seconds(10)) == 0);
+  }
+
+  // Collector down again: captures wait in the outbox, sealed to the key it learned.
+  const ReplayCorpus second = write_replay_corpus(dir / "second.jsonl", 300, 10);
+  ChildProcess agent(agent_args(address, dir / "agent", dir / "second.jsonl", false), dir / "agent.log");
+  REQUIRE(wait_until([&] { return outbox_depth(dir / "agent") == second.expected.size(); }, kDeliveryTimeout));
+  const std::string on_disk = raw_outbox_bytes(dir / "agent");
+  CHECK(on_disk.find("evt-0") == std::string::npos);
+  CHECK(on_disk.find("kill") == std::string::npos);
+  CHECK(on_disk.find("hates") == std::string::npos);
+  CHECK(on_disk.find("firefox") == std::string::npos);
+  CHECK(on_disk.find("pupil") == std::string::npos);
+  CHECK(read_file(dir / "agent.log").find("UNSEALED") == std::string::npos);
+
+  CollectorProcess collector(dir / "collector", dir / "collector.log", port);
+  REQUIRE(wait_until([&] { return collector.stored_count() == first.expected.size() + second.expected.size(); }, kDeliveryTimeout));
+  REQUIRE(wait_until([&] { return outbox_depth(dir / "agent") == 0; }, kDeliveryTimeout));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("enroll-token list shows id, state, uses and expiry but no secret; revoke refuses the token from then on") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  const std::string data_dir = collector.data_dir().string();
+  const std::string used = collector.create_token();
+  const std::string spare = collector.create_token({"--uses", "3", "--expires", "12h"});
+  REQUIRE(run({agent_binary(), "enroll", "--collector", collector.address(), "--token", used, "--data-dir", (dir / "a1").string()}).status == 0);
+
+  const RunResult listed = run({collector_binary(), "enroll-token", "list", "--data-dir", data_dir, "--json"});
+  INFO(listed.err);
+  REQUIRE(listed.status == 0);
+  const auto tokens = parse_json_lines(listed.out);
+  REQUIRE(tokens.size() == 2);
+  for (const std::string& token : {used, spare}) {
+    const std::string secret = token.substr(token.rfind('.') + 1);
+    CHECK(listed.out.find(secret) == std::string::npos);  // never the secret
+  }
+  CHECK(tokens[0]["state"] == "used");
+  CHECK(tokens[0]["uses_left"] == 0);
+  CHECK(tokens[1]["state"] == "active");
+  CHECK(tokens[1]["uses_left"] == 3);
+  CHECK(tokens[1]["revoked_at"].is_null());
+  CHECK(tokens[1]["id"].get<std::string>().size() == 12);
+  CHECK(!tokens[1]["expires_at"].get<std::string>().empty());
+  const RunResult table = run({collector_binary(), "enroll-token", "list", "--data-dir", data_dir});
+  REQUIRE(table.status == 0);
+  CHECK(table.out.find(tokens[1]["id"].get<std::string>()) != std::string::npos);
+  CHECK(table.out.find("active") != std::string::npos);
+
+  const std::string id = tokens[1]["id"];
+  const RunResult revoked = run({collector_binary(), "enroll-token", "revoke", id, "--data-dir", data_dir});
+  INFO(revoked.err);
+  REQUIRE(revoked.status == 0);
+  const RunResult refused =
+      run({agent_binary(), "enroll", "--collector", collector.address(), "--token", spare, "--data-dir", (dir / "a2").string()});
+  CHECK(refused.status == 1);
+  CHECK(refused.err.find("revoked") != std::string::npos);
+  CHECK(parse_json_lines(run({collector_binary(), "enroll-token", "list", "--data-dir", data_dir, "--json"}).out)[1]["state"] == "revoked");
+
+  const RunResult unknown = run({collector_binary(), "enroll-token", "revoke", "0123456789ab", "--data-dir", data_dir});
+  CHECK(unknown.status == 1);
+  CHECK(unknown.err.find("no enrollment token") != std::string::npos);
+  const RunResult malformed = run({collector_binary(), "enroll-token", "revoke", "xyz", "--data-dir", data_dir});
+  CHECK(malformed.status == 2);
+  CHECK(malformed.err.find("token id") != std::string::npos);
+}
+
+TEST_CASE("failed enrollments are rate-limited per source address, with a clear error") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  const std::string good = collector.create_token();
+  // A token for this collector (right CA fingerprint) with a secret it never issued.
+  const std::string guessed = good.substr(0, good.rfind('.') + 1) + std::string(32, '0');
+  const auto enroll = [&](const std::string& token, const std::string& name) {
+    return run({agent_binary(), "enroll", "--collector", collector.address(), "--token", token, "--data-dir", (dir / name).string()});
+  };
+  int refused_as_unknown = 0;
+  RunResult last;
+  for (int i = 0; i < 12; ++i) {
+    last = enroll(guessed, "guess" + std::to_string(i));
+    CHECK(last.status == 1);
+    if (last.err.find("not known") != std::string::npos) ++refused_as_unknown;
+    if (last.err.find("too many failed enrollment attempts") != std::string::npos) break;
+  }
+  CHECK(refused_as_unknown == 10);  // the burst
+  CHECK(last.err.find("too many failed enrollment attempts from 127.0.0.1") != std::string::npos);
+  CHECK(last.err.find("try again in") != std::string::npos);
+  // While limited, even a good token from that address waits; the token is not spent.
+  const RunResult held = enroll(good, "good");
+  CHECK(held.status == 1);
+  CHECK(held.err.find("too many failed enrollment attempts") != std::string::npos);
+  CHECK(parse_json_lines(run({collector_binary(), "enroll-token", "list", "--data-dir", collector.data_dir().string(), "--json"}).out)[0]["uses_left"] ==
+        1);
+}
+
+TEST_CASE("a device certificate is renewed over mutual TLS before it expires, and delivery carries on past the old expiry") {
+  TempDir dir;
+  // Certificates valid for 30 s: the agent renews once less than a third (10 s) is left.
+  constexpr int kLifetimeSeconds = 30;
+  const auto port_file = dir / "collector.port";
+  ChildProcess server({collector_binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", (dir / "collector").string(), "--port-file",
+                       port_file.string(), "--device-cert-lifetime", std::to_string(kLifetimeSeconds) + "s"},
+                      dir / "collector.log");
+  REQUIRE(wait_until([&] { return std::filesystem::exists(port_file); }, kDeliveryTimeout));
+  const std::string address = "127.0.0.1:" + read_file(port_file).substr(0, read_file(port_file).find('\n'));
+  const RunResult token = run({collector_binary(), "enroll-token", "create", "--data-dir", (dir / "collector").string()});
+  REQUIRE(token.status == 0);
+  const RunResult enrolled = run({agent_binary(), "enroll", "--collector", address, "--token", token.out.substr(0, token.out.size() - 1),
+                                  "--data-dir", (dir / "agent").string()});
+  INFO(enrolled.err);
+  REQUIRE(enrolled.status == 0);
+  const auto enrolled_at = std::chrono::steady_clock::now();
+  const std::string original = read_file(dir / "agent" / "identity" / "device.crt");
+  const std::string device = read_file(dir / "agent" / "identity" / "device_id");
+
+  write_replay_corpus(dir / "none.jsonl", 0, 1);
+  auto args = secure_agent_args(address, dir / "agent", dir / "none.jsonl", false);
+  args.insert(args.end(), {"--heartbeat-interval", "1"});
+  ChildProcess agent(args, dir / "agent.log");
+  REQUIRE(wait_until([&] { return read_file(dir / "agent" / "identity" / "device.crt") != original; }, std::chrono::seconds(kLifetimeSeconds)));
+  const auto renewed_after = std::chrono::steady_clock::now() - enrolled_at;
+  CHECK(renewed_after >= std::chrono::seconds(kLifetimeSeconds * 2 / 3 - 2));  // not before it was due
+  CHECK(read_file(dir / "agent.log").find("renewed the device certificate") != std::string::npos);
+  CHECK(read_file(dir / "collector.log").find("renewed the certificate of device " + device) != std::string::npos);
+
+  // Past the first certificate's expiry the same device still delivers (over the new one).
+  const auto expired = enrolled_at + std::chrono::seconds(kLifetimeSeconds + 1);
+  REQUIRE(wait_until([&] { return std::chrono::steady_clock::now() >= expired; }, std::chrono::seconds(kLifetimeSeconds + 5)));
+  agent.signal(SIGTERM);
+  REQUIRE(agent.wait_for(std::chrono::seconds(10)) == 0);
+  const ReplayCorpus corpus = write_replay_corpus(dir / "later.jsonl", 50, 5);
+  const RunResult later = run(secure_agent_args(address, dir / "agent", dir / "later.jsonl", true), kDeliveryTimeout);
+  INFO(later.err);
+  REQUIRE(later.status == 0);
+  const auto devices = parse_json_lines(run({collector_binary(), "devices", "--data-dir", (dir / "collector").string(), "--json"}).out);
+  REQUIRE(devices.size() == 1);
+  CHECK(devices[0]["id"] == device);  // the same device, not a new enrollment
+  server.signal(SIGTERM);
+  CHECK(server.wait_for(std::chrono::seconds(10)) == 0);
+}

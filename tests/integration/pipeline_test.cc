@@ -130,23 +130,26 @@ TEST_CASE("malformed replay lines are reported with their line number and skippe
 
 TEST_CASE("an unreachable collector: the agent keeps its captures, retries with backoff, and delivers once it is up") {
   TempDir dir;
-  // Reserve a port, then free it so nothing listens there yet.
+  // Enroll, then stop the collector so nothing listens on its port yet. (Enrolled, the agent has
+  // the key to seal captures to; a development-mode agent that never met its collector holds its
+  // events instead, see enrollment_test.)
   int port = 0;
   {
-    CollectorProcess probe(dir / "probe", dir / "probe.log");
+    CollectorProcess probe(dir / "collector", dir / "probe.log", 0, false);
     port = probe.port();
+    enroll_agent(probe, dir / "agent");
     probe.process().signal(SIGTERM);
     REQUIRE(probe.process().wait_for(std::chrono::seconds(10)) == 0);
   }
   const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 200, 10);
   const std::string address = "127.0.0.1:" + std::to_string(port);
-  ChildProcess agent(agent_args(address, dir / "agent", dir / "events.jsonl", false), dir / "agent.log");
+  ChildProcess agent(secure_agent_args(address, dir / "agent", dir / "events.jsonl", false), dir / "agent.log");
 
   REQUIRE(wait_until([&] { return outbox_depth(dir / "agent") == corpus.expected.size(); }, kDeliveryTimeout));
   REQUIRE(wait_until([&] { return read_file(dir / "agent.log").find("retrying in") != std::string::npos; }, kDeliveryTimeout));
   CHECK(agent.running());
 
-  CollectorProcess collector(dir / "collector", dir / "collector.log", port);
+  CollectorProcess collector(dir / "collector", dir / "collector.log", port, false);
   REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
   REQUIRE(wait_until([&] { return outbox_depth(dir / "agent") == 0; }, kDeliveryTimeout));
   check_exactly_once(collector.captures(), corpus);
@@ -157,8 +160,12 @@ TEST_CASE("an unreachable collector: the agent keeps its captures, retries with 
 
 TEST_CASE("--once gives up with a non-zero status when the collector never answers") {
   TempDir dir;
+  {
+    CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+    enroll_agent(collector, dir / "agent");
+  }
   write_replay_corpus(dir / "events.jsonl", 10, 2);
-  auto args = agent_args("127.0.0.1:9", dir / "agent", dir / "events.jsonl", true);
+  auto args = secure_agent_args("127.0.0.1:9", dir / "agent", dir / "events.jsonl", true);
   args.insert(args.end(), {"--timeout", "2"});
   const RunResult agent = run(args, std::chrono::seconds(60));
   CHECK(agent.status == 1);

@@ -56,6 +56,12 @@ std::vector<nlohmann::json> CollectorProcess::devices() const {
   return parse_json_lines(r.out);
 }
 
+std::vector<nlohmann::json> CollectorProcess::evictions() const {
+  const RunResult r = run({collector_binary(), "evictions", "--data-dir", data_dir_.string(), "--json"});
+  if (r.status != 0) throw std::runtime_error("evictions failed: " + r.err);
+  return parse_json_lines(r.out);
+}
+
 std::string CollectorProcess::create_token(const std::vector<std::string>& extra) const {
   std::vector<std::string> args{collector_binary(), "enroll-token", "create", "--data-dir", data_dir_.string()};
   args.insert(args.end(), extra.begin(), extra.end());

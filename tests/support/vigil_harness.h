@@ -35,6 +35,8 @@ class CollectorProcess {
   // Stored captures through the public command line.
   std::vector<nlohmann::json> captures() const;
   std::vector<nlohmann::json> devices() const;
+  // `vigil-collector evictions --json`: every eviction agents reported.
+  std::vector<nlohmann::json> evictions() const;
   const std::filesystem::path& data_dir() const { return data_dir_; }
   // `vigil-collector enroll-token create`; the token it printed.
   std::string create_token(const std::vector<std::string>& extra = {}) const;

@@ -2,6 +2,7 @@
 // Key, certificate and token helpers shared by the agent (device side of enrollment) and the
 // collector (its CA). OpenSSL stays behind this header: callers see PEM strings only.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -37,5 +38,18 @@ Result<EnrollToken> parse_token(std::string_view text);
 // The name every collector server certificate carries and every agent checks, whatever address
 // it dials: the CA is private and pinned, so the name only has to be agreed, not resolvable.
 inline constexpr std::string_view kCollectorServerName = "vigil-collector";
+
+// School PCs often have wrong clocks (a flat CMOS battery, a VM restored from an old snapshot).
+// A certificate must not look "not yet valid" to a slow clock, or the PC would silently stop
+// delivering: validity starts this long before issue. Trust comes from the pinned CA, not from
+// the dates. Agents subtract it to know when their certificate was really issued.
+inline constexpr std::chrono::seconds kCertificateBackdate{5LL * 365 * 24 * 60 * 60};
+
+// The validity window of the first certificate in `cert_pem`, as Unix seconds.
+struct Validity {
+  int64_t not_before = 0;
+  int64_t not_after = 0;
+};
+Result<Validity> certificate_validity(const std::string& cert_pem);
 
 }  // namespace vigil::pki

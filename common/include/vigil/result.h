@@ -17,6 +17,7 @@ enum class ErrorCode {
   kUnavailable,      // a peer is down or unreachable; worth retrying
   kPermissionDenied, // refused by policy: a revoked device, a used or expired token
   kInternal,
+  kNoSpace,          // the disk (or its reserve) is full: worth retrying once space frees
 };
 
 struct Error {
