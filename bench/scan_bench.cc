@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "vigil/platform/resource_limits.h"
 #include "vigil/signatures/matcher.h"
 #include "vigil/signatures/normaliser.h"
 #include "vigil/signatures/rule_pack.h"
@@ -89,8 +90,10 @@ int rss_probe(const std::string& rules, const std::string& cache) {
   const long before = rss_kib();
   auto pack = load_rule_pack(rules);
   if (!pack) return 1;
+  drop_examples(*pack);  // as the agent does
   auto matcher = Matcher::compile(std::move(*pack), std::filesystem::path(cache));
   if (!matcher) return 1;
+  vigil::platform::release_free_memory();  // as the agent does once its rules are loaded
   auto scratch = (*matcher)->make_scratch();
   if (!scratch) return 1;
   auto hits = (*matcher)->scan("warm up the scratch and the normaliser: k1ll mys3lf", *scratch);

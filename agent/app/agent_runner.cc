@@ -20,6 +20,7 @@
 #include "pipeline/scan_pipeline.h"
 #include "vigil/files.h"
 #include "vigil/pki.h"
+#include "vigil/platform/resource_limits.h"
 #include "vigil/platform/system_info.h"
 #include "vigil/signatures/matcher.h"
 #include "vigil/uuid.h"
@@ -181,12 +182,14 @@ int AgentRunner::run() {
     return 1;
   }
   const std::string pack_version = pack->version;
+  signatures::drop_examples(*pack);  // the agent only scans
   // Compiled databases are cached beside the outbox: restarts load them instead of compiling.
   auto matcher = signatures::Matcher::compile(std::move(*pack), std::filesystem::path(o.data_dir) / "rule-cache");
   if (!matcher) {
     spdlog::critical("rule pack: {}", matcher.error().message);
     return 1;
   }
+  platform::release_free_memory();  // the pack's parse tree and any compilation are gone now
   spdlog::info("device {} with rule pack {} ({} rules); collector {}", *device, pack_version, (*matcher)->pack().rules.size(),
                o.collector);
 

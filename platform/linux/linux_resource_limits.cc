@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include "vigil/platform/resource_limits.h"
@@ -14,5 +15,7 @@ uint64_t raise_open_file_limit() {
   }
   return static_cast<uint64_t>(limit.rlim_cur);
 }
+
+void release_free_memory() { malloc_trim(0); }
 
 }  // namespace vigil::platform

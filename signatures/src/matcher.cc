@@ -291,6 +291,24 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
   return {};
 }
 
+void Matcher::LiteralSet::pack_for_scanning() {
+  length.clear();
+  owners_begin.clear();
+  owners.clear();
+  length.reserve(anchors.size());
+  owners_begin.reserve(anchors.size() + 1);
+  for (const Anchor& a : anchors) {
+    length.push_back(a.length);
+    owners_begin.push_back(static_cast<uint32_t>(owners.size()));
+    owners.insert(owners.end(), a.patterns.begin(), a.patterns.end());
+  }
+  owners_begin.push_back(static_cast<uint32_t>(owners.size()));
+  owners.shrink_to_fit();
+  // The literal texts served compilation and the cache key; a scanning agent needs none of them.
+  std::vector<std::string>().swap(text);
+  std::vector<Anchor>().swap(anchors);
+}
+
 Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const std::optional<std::filesystem::path>& cache_dir) {
   if (sodium_init() < 0) return make_error(ErrorCode::kInternal, "libsodium failed to initialise");
   std::shared_ptr<Matcher> m(new Matcher());
@@ -298,6 +316,9 @@ Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const std
   if (auto r = m->build_plans(); !r) return r.error();
   if (m->rule_literals_.text.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
   if (auto r = m->compile_databases(cache_dir); !r) return r.error();
+  m->rule_literals_.pack_for_scanning();
+  m->exception_literals_.pack_for_scanning();
+  for (PatternRef& p : m->patterns_) std::vector<std::string>().swap(p.plan.anchors);
   return std::shared_ptr<const Matcher>(std::move(m));
 }
 
@@ -318,9 +339,9 @@ Result<void> Matcher::collect(const LiteralSet& set, std::string_view text, Scra
     return make_error(ErrorCode::kInternal, "hyperscan scan failed");
   }
   for (const LiteralMatch& m : literal_matches) {
-    const Anchor& anchor = set.anchors[m.id];
-    const auto anchor_start = static_cast<uint32_t>(m.to - anchor.length);
-    for (uint32_t index : anchor.patterns) {
+    const auto anchor_start = static_cast<uint32_t>(m.to - set.length[m.id]);
+    for (uint32_t k = set.owners_begin[m.id]; k < set.owners_begin[m.id + 1]; ++k) {
+      const uint32_t index = set.owners[k];
       const auto span = verify(patterns_[index].plan, text, anchor_start, static_cast<size_t>(m.to));
       if (span) raw.push_back({index, static_cast<uint32_t>(span->start), static_cast<uint32_t>(span->end)});
     }

@@ -247,6 +247,14 @@ std::optional<AgePhase> parse_phase(std::string_view name) {
   return std::nullopt;
 }
 
+void drop_examples(RulePack& pack) {
+  for (Rule& r : pack.rules) {
+    std::vector<std::string>().swap(r.matches);
+    std::vector<std::string>().swap(r.not_matches);
+    std::string().swap(r.note);
+  }
+}
+
 void select_phase(RulePack& pack, AgePhase phase) {
   if (phase == AgePhase::kAll) return;
   std::erase_if(pack.rules, [&](const Rule& r) { return r.phase != AgePhase::kAll && r.phase != phase; });

@@ -10,4 +10,9 @@ namespace vigil::platform {
 // descriptors. Returns the limit now in force, or 0 when the OS has no such limit.
 uint64_t raise_open_file_limit();
 
+// Hands memory the allocator holds but no longer uses back to the OS. Worth calling once after a
+// start-up phase that builds large temporary structures (parsing a rule pack, compiling it), so
+// a long-running process does not keep that peak resident.
+void release_free_memory();
+
 }  // namespace vigil::platform

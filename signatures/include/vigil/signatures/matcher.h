@@ -95,9 +95,15 @@ class Matcher {
   // One Hyperscan database and what its ids mean. Rule patterns and exceptions are kept apart:
   // exceptions are only looked for in the rare unit where a rule pattern matched.
   struct LiteralSet {
-    std::vector<std::string> text;  // by literal id
-    std::vector<Anchor> anchors;    // by literal id
-    void* db = nullptr;             // hs_database_t*
+    std::vector<std::string> text;  // by literal id; only while compiling
+    std::vector<Anchor> anchors;    // by literal id; only while compiling
+    // Kept for scanning, packed: literal id -> its length and the patterns it anchors
+    // (owners[owners_begin[id] .. owners_begin[id + 1]]).
+    std::vector<uint32_t> length;
+    std::vector<uint32_t> owners_begin;
+    std::vector<uint32_t> owners;
+    void* db = nullptr;  // hs_database_t*
+    void pack_for_scanning();
   };
   struct RegexSet {
     std::vector<uint32_t> patterns;  // by expression id: index into patterns_

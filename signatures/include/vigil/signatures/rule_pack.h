@@ -59,6 +59,8 @@ Result<RulePack> load_rule_pack(const std::filesystem::path& dir);
 // Keeps the rules meant for a school of `phase`: rules for every age, and those for that phase.
 // An all-through school (kAll) keeps every rule.
 void select_phase(RulePack& pack, AgePhase phase);
+// Drops what only people and tests read (examples, notes), for a process that only scans.
+void drop_examples(RulePack& pack);
 // "primary", "secondary" or "all"; std::nullopt for anything else.
 std::optional<AgePhase> parse_phase(std::string_view name);
 
