@@ -29,6 +29,13 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", options.data_dir, "directory for the outbox and device identity (required)");
   app.add_option("--source", options.sources, "event source; repeatable: replay:FILE (JSON Lines), session:SOCKET (listen for vigil-session helpers) (required)");
   app.add_option("--rules", options.rules_dir, "rule pack directory")->capture_default_str();
+  app.add_option("--phase", options.phase, "the school's age phase: rules meant only for the other phase are left out")
+      ->check(CLI::IsMember({"primary", "secondary", "all"}))
+      ->capture_default_str();
+  int64_t rules_check_s = options.rules_check_interval.count();
+  app.add_option("--rules-check-interval", rules_check_s, "seconds between checks of the rules directory for a new pack (0: never)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--once", options.once, "exit 0 once every source has ended and every capture is acknowledged");
   int64_t timeout_s = options.timeout.count();
   app.add_option("--timeout", timeout_s, "with --once: seconds before giving up (exit 1)")->capture_default_str()->check(CLI::PositiveNumber);
@@ -82,6 +89,7 @@ int main(int argc, char** argv) {
   if (options.sources.empty()) return vigil::usage_error(app, "--source is required");
   options.timeout = std::chrono::seconds(timeout_s);
   options.heartbeat_interval = std::chrono::seconds(heartbeat_s);
+  options.rules_check_interval = std::chrono::seconds(rules_check_s);
   options.backoff_initial = std::chrono::milliseconds(backoff_initial_ms);
   options.backoff_max = std::chrono::milliseconds(backoff_max_ms);
 

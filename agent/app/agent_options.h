@@ -13,6 +13,8 @@ struct AgentOptions {
   std::string data_dir;
   std::vector<std::string> sources;      // "replay:FILE"
   std::string rules_dir;
+  std::string phase = "all";                        // the school's age phase: primary, secondary, all
+  std::chrono::seconds rules_check_interval{60};    // how often the rules directory is checked for a new pack; 0: never
   bool once = false;                     // exit after every source ends and the outbox drains
   std::chrono::seconds timeout{300};     // --once gives up after this long
   bool insecure_loopback = false;        // plaintext gRPC; only to a loopback collector

@@ -22,6 +22,8 @@
 #include "vigil/pki.h"
 #include "vigil/platform/resource_limits.h"
 #include "vigil/platform/system_info.h"
+#include "rules/rule_pack_watcher.h"
+#include "vigil/signatures/live_matcher.h"
 #include "vigil/signatures/matcher.h"
 #include "vigil/uuid.h"
 #include "vigil/version.h"
@@ -176,20 +178,16 @@ int AgentRunner::run() {
     spdlog::critical("outbox: {}", device.error().message);
     return 1;
   }
-  auto pack = signatures::load_rule_pack(o.rules_dir);
-  if (!pack) {
-    spdlog::critical("rule pack: {}", pack.error().message);
-    return 1;
-  }
-  const std::string pack_version = pack->version;
-  signatures::drop_examples(*pack);  // the agent only scans
   // Compiled databases are cached beside the outbox: restarts load them instead of compiling.
-  auto matcher = signatures::Matcher::compile(std::move(*pack), std::filesystem::path(o.data_dir) / "rule-cache");
+  RulePackWatcher rule_pack(o.rules_dir, *signatures::parse_phase(o.phase), std::filesystem::path(o.data_dir) / "rule-cache");
+  auto matcher = rule_pack.load();
   if (!matcher) {
     spdlog::critical("rule pack: {}", matcher.error().message);
     return 1;
   }
   platform::release_free_memory();  // the pack's parse tree and any compilation are gone now
+  signatures::LiveMatcher rules(*matcher);
+  const std::string pack_version = (*matcher)->pack().version;
   spdlog::info("device {} with rule pack {} ({} rules); collector {}", *device, pack_version, (*matcher)->pack().rules.size(),
                o.collector);
 
@@ -241,7 +239,7 @@ int AgentRunner::run() {
     hb.set_device_id(*device);
     hb.set_hostname(hostname);
     hb.set_agent_version(kVersion);
-    hb.set_rule_pack_version(pack_version);
+    hb.set_rule_pack_version(rules.current()->pack().version);
     *hb.mutable_sent_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
     hb.set_heartbeat_interval_s(static_cast<uint32_t>(o.heartbeat_interval.count()));
     if (auto st = (*outbox)->stats()) {
@@ -331,6 +329,25 @@ int AgentRunner::run() {
     }
   });
   std::thread forward_thread([&] { forwarder.run(stop_); });
+  // A pack deployed into the rules directory is compiled here, off the scanning threads, and
+  // swapped in; a broken one is reported and the pack in use stays.
+  std::thread rules_thread([&] {
+    if (o.rules_check_interval.count() <= 0) return;
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_changed_.wait_for(lock, o.rules_check_interval, [&] { return stop_.load(); })) {
+      lock.unlock();
+      auto next = rule_pack.check();
+      if (!next) {
+        spdlog::error("new rule pack refused, still using {}: {}", rules.current()->pack().version, next.error().message);
+      } else if (*next) {
+        spdlog::info("rule pack {} replaced by {} ({} rules)", rules.current()->pack().version, (**next)->pack().version,
+                     (**next)->pack().rules.size());
+        rules.replace(std::move(**next));
+        platform::release_free_memory();
+      }
+      lock.lock();
+    }
+  });
 
   const CaptureIdentity capture_identity{*device, kVersion, pack_version, kDefaultContextChars};
   std::atomic<int> source_failures{0};
@@ -341,7 +358,7 @@ int AgentRunner::run() {
   std::vector<std::thread> source_threads;
   for (size_t i = 0; i < sources.size(); ++i) {
     source_threads.emplace_back([&, i] {
-      ScanPipeline pipeline(*matcher, **outbox, capture_identity, [&] { forwarder.notify(); }, sealer);
+      ScanPipeline pipeline(rules, **outbox, capture_identity, [&] { forwarder.notify(); }, sealer);
       auto stats = pipeline.run(*sources[i], stop_);
       {
         std::lock_guard done(stop_mutex_);
@@ -394,6 +411,12 @@ int AgentRunner::run() {
   if (o.once && stop_requested_) status = 1;  // stopped before every capture was acknowledged
   forwarder.wake_for_shutdown();
   forward_thread.join();
+  {
+    std::lock_guard lock(stop_mutex_);
+    stop_ = true;
+  }
+  stop_changed_.notify_all();
+  rules_thread.join();
   return status;
 }
 

@@ -33,9 +33,9 @@ bool wait_unless_stopped(std::chrono::milliseconds wait, const std::atomic<bool>
 
 }  // namespace
 
-ScanPipeline::ScanPipeline(std::shared_ptr<const signatures::Matcher> matcher, Outbox& outbox, CaptureIdentity identity,
+ScanPipeline::ScanPipeline(const signatures::LiveMatcher& rules, Outbox& outbox, CaptureIdentity identity,
                            std::function<void()> on_capture, Sealer sealer)
-    : matcher_(std::move(matcher)),
+    : rules_(rules),
       outbox_(outbox),
       identity_(std::move(identity)),
       on_capture_(std::move(on_capture)),
@@ -88,8 +88,7 @@ Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<b
   if (*saved) {
     if (auto r = source.resume(**saved); !r) return r.error();
   }
-  auto scratch = matcher_->make_scratch();
-  if (!scratch) return scratch.error();
+  signatures::LiveMatcher::Session scanner(rules_);  // this thread's scratch, remade after a swap
 
   PipelineStats stats;
   std::optional<std::string> unsaved_position;
@@ -100,7 +99,7 @@ Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<b
     if (!*next) break;
     SourcedEvent& sourced = **next;
     ++stats.events;
-    auto hits = matcher_->scan(sourced.event.text, *scratch);
+    auto hits = scanner.scan(sourced.event.text);
     if (!hits) {
       spdlog::error("scan failed on an event from {}: {}", source.name(), hits.error().message);
       continue;  // a scan failure must not stop monitoring
@@ -128,6 +127,7 @@ Result<PipelineStats> ScanPipeline::run(EventSource& source, const std::atomic<b
     std::array<uint8_t, 10> random;
     randombytes_buf(random.data(), random.size());
     const auto now = std::chrono::system_clock::now();
+    identity_.rule_pack_version = scanner.matcher()->pack().version;  // hits point into this pack
     OutboxEntry entry = build_capture(sourced.event, *hits, identity_, now, random);
     if (entry.severity >= kNeverEvictSeverity) {
       // Never evicted, so when the outbox is full it loses context instead (the hits stay).

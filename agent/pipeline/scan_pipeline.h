@@ -14,6 +14,7 @@
 #include "outbox/outbox.h"
 #include "outbox/sealer.h"
 #include "pipeline/capture_builder.h"
+#include "vigil/signatures/live_matcher.h"
 #include "vigil/signatures/matcher.h"
 
 namespace vigil::agent {
@@ -25,7 +26,8 @@ struct PipelineStats {
 
 class ScanPipeline {
  public:
-  ScanPipeline(std::shared_ptr<const signatures::Matcher> matcher, Outbox& outbox, CaptureIdentity identity,
+  // `rules` may be replaced while the pipeline runs: each capture names the pack that found it.
+  ScanPipeline(const signatures::LiveMatcher& rules, Outbox& outbox, CaptureIdentity identity,
                std::function<void()> on_capture, Sealer sealer = Sealer());
 
   // Runs `source` until it is exhausted or `stop` becomes true. Resumes from the outbox's saved
@@ -43,7 +45,7 @@ class ScanPipeline {
   Result<bool> store(const OutboxEntry& entry, const std::string& source, const std::optional<std::string>& position,
                      const std::atomic<bool>& stop);
 
-  std::shared_ptr<const signatures::Matcher> matcher_;
+  const signatures::LiveMatcher& rules_;
   Outbox& outbox_;
   CaptureIdentity identity_;
   std::function<void()> on_capture_;

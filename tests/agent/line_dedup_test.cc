@@ -28,6 +28,7 @@ TextEvent to_event(const UnitMessage& u) {
 struct Rig {
   vigil::test::TempDir dir;
   std::shared_ptr<const vigil::signatures::Matcher> matcher;
+  std::unique_ptr<vigil::signatures::LiveMatcher> rules;
   std::unique_ptr<Outbox> outbox;
   std::unique_ptr<ScanPipeline> pipeline;
   std::optional<vigil::signatures::Scratch> scratch;
@@ -43,7 +44,8 @@ struct Rig {
     auto o = Outbox::open(dir / "outbox.db");
     REQUIRE(o.ok());
     outbox = std::move(*o);
-    pipeline = std::make_unique<ScanPipeline>(matcher, *outbox, CaptureIdentity{"dev", "0", "p", 200}, nullptr);
+    rules = std::make_unique<vigil::signatures::LiveMatcher>(matcher);
+    pipeline = std::make_unique<ScanPipeline>(*rules, *outbox, CaptureIdentity{"dev", "0", "p", 200}, nullptr);
     auto s = matcher->make_scratch();
     REQUIRE(s.ok());
     scratch.emplace(std::move(*s));

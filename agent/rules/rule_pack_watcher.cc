@@ -1,0 +1,53 @@
+#include "rules/rule_pack_watcher.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace vigil::agent {
+
+RulePackWatcher::RulePackWatcher(std::filesystem::path rules_dir, signatures::AgePhase phase, std::filesystem::path cache_dir)
+    : rules_dir_(std::move(rules_dir)), phase_(phase), cache_dir_(std::move(cache_dir)) {}
+
+std::string RulePackWatcher::fingerprint() const {
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(rules_dir_, ec)) {
+    if (entry.path().extension() != ".toml") continue;
+    std::error_code stat_error;
+    const auto size = entry.file_size(stat_error);
+    const auto written = entry.last_write_time(stat_error).time_since_epoch().count();
+    entries.push_back(entry.path().filename().string() + ":" + std::to_string(size) + ":" + std::to_string(written));
+  }
+  std::sort(entries.begin(), entries.end());
+  std::string out;
+  for (const auto& e : entries) out += e + "\n";
+  return out;
+}
+
+Result<std::shared_ptr<const signatures::Matcher>> RulePackWatcher::load() {
+  fingerprint_ = fingerprint();
+  auto pack = signatures::load_rule_pack(rules_dir_);
+  if (!pack) return pack.error();
+  digest_ = pack->digest;
+  signatures::select_phase(*pack, phase_);
+  signatures::drop_examples(*pack);  // the agent only scans
+  return signatures::Matcher::compile(std::move(*pack), cache_dir_);
+}
+
+Result<std::optional<std::shared_ptr<const signatures::Matcher>>> RulePackWatcher::check() {
+  const std::string now = fingerprint();
+  if (now == fingerprint_) return std::optional<std::shared_ptr<const signatures::Matcher>>();
+  fingerprint_ = now;  // a broken pack is reported once, not every minute
+  auto pack = signatures::load_rule_pack(rules_dir_);
+  if (!pack) return pack.error();
+  if (pack->digest == digest_) return std::optional<std::shared_ptr<const signatures::Matcher>>();  // touched, not changed
+  const std::string digest = pack->digest;
+  signatures::select_phase(*pack, phase_);
+  signatures::drop_examples(*pack);
+  auto matcher = signatures::Matcher::compile(std::move(*pack), cache_dir_);
+  if (!matcher) return matcher.error();
+  digest_ = digest;
+  return std::optional<std::shared_ptr<const signatures::Matcher>>(std::move(*matcher));
+}
+
+}  // namespace vigil::agent
