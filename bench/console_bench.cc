@@ -116,9 +116,11 @@ int main() {
     return 1;
   }
   const double sync_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  triage::InboxFilter all;
-  all.all_statuses = true;
-  const int64_t items = (*triage)->inbox(all)->total;
+  int64_t items = 0;
+  const auto counts = (*triage)->counts_by_category(0, now + 1);
+  if (counts) {
+    for (const auto& c : *counts) items += c.items;
+  }
   const int64_t item_id = (*triage)->inbox({})->items.at(0).id;
 
   console::Sessions sessions;

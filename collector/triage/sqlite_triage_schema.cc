@@ -30,7 +30,8 @@ constexpr const char* kSchemaV1 = R"sql(
   CREATE TABLE item_captures(
     capture_seq INTEGER PRIMARY KEY,
     item_id INTEGER NOT NULL REFERENCES items(id),
-    observed_at INTEGER NOT NULL);
+    observed_at INTEGER NOT NULL,
+    device_id TEXT NOT NULL);  -- copied from the capture so the device-group filter reads no capture rows
   CREATE INDEX item_captures_by_item ON item_captures(item_id, observed_at DESC);
   CREATE VIRTUAL TABLE capture_text USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
   CREATE TABLE item_notes(
@@ -64,7 +65,6 @@ constexpr const char* kSchemaV1 = R"sql(
     name TEXT NOT NULL DEFAULT '',
     year_group TEXT NOT NULL DEFAULT '',
     form TEXT NOT NULL DEFAULT '');
-  CREATE INDEX pupils_by_year ON pupils(year_group);
   CREATE TABLE device_groups(
     device_id TEXT PRIMARY KEY,
     group_name TEXT NOT NULL);

@@ -17,8 +17,9 @@ constexpr int kSyncBatch = 2000;
 // An item shows at most this many of its captures; the count says how many there are.
 constexpr int kItemCaptureLimit = 200;
 constexpr int kMaxPageSize = 500;
-// Counting stops here: "10,000+" is all a DSL needs, and an exact count would scan every item.
-constexpr int64_t kInboxCountLimit = 10000;
+// Counting stops here: "more than 1000" is all a DSL needs (filters narrow it), and an exact count
+// would walk every item on every inbox view.
+constexpr int64_t kInboxCountLimit = 1000;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -134,8 +135,8 @@ class SqliteTriageStore final : public TriageStore {
       binds.emplace_back(f.year_group);
     }
     if (!f.device_group.empty()) {
-      where += " AND EXISTS (SELECT 1 FROM item_captures ic JOIN captures c ON c.seq = ic.capture_seq "
-               "JOIN device_groups g ON g.device_id = c.device_id WHERE ic.item_id = i.id AND g.group_name = ?)";
+      where += " AND EXISTS (SELECT 1 FROM item_captures ic JOIN device_groups g ON g.device_id = ic.device_id "
+               "WHERE ic.item_id = i.id AND g.group_name = ?)";
       binds.emplace_back(f.device_group);
     }
     if (!f.text.empty()) {
@@ -381,7 +382,7 @@ class SqliteTriageStore final : public TriageStore {
                                    "capture_count = capture_count + 1, device_id = ?, latest_seq = ?, updated_at = ? WHERE id = ?");
     Statement insert(db_.handle(), "INSERT INTO items(user, category, max_severity, first_at, last_at, capture_count, device_id, latest_seq, updated_at) "
                                    "VALUES(?,?,?,?,?,1,?,?,?)");
-    Statement link(db_.handle(), "INSERT OR IGNORE INTO item_captures(capture_seq, item_id, observed_at) VALUES(?,?,?)");
+    Statement link(db_.handle(), "INSERT OR IGNORE INTO item_captures(capture_seq, item_id, observed_at, device_id) VALUES(?,?,?,?)");
     Statement index(db_.handle(), "INSERT INTO capture_text(rowid, body) VALUES(?,?)");
     Statement known(db_.handle(), "INSERT OR IGNORE INTO item_categories(name) VALUES(?)");
     Statement alert(db_.handle(), "UPDATE items SET alerted = 1 WHERE id = ? AND alerted = 0 AND max_severity >= ? RETURNING max_severity, category, user, last_at");
@@ -428,7 +429,7 @@ class SqliteTriageStore final : public TriageStore {
         if (known.step() != SQLITE_DONE) return db_.error("record category");
         known.reset();
       }
-      link.bind(1, seq).bind(2, item).bind(3, observed);
+      link.bind(1, seq).bind(2, item).bind(3, observed).bind(4, device);
       if (link.step() != SQLITE_DONE) return db_.error("link capture");
       link.reset();
       index.bind(1, seq).bind(2, c.text() + "\n" + c.window_title() + "\n" + c.url() + "\n" + c.application().process_name());

@@ -110,7 +110,7 @@ std::string item_card(const triage::ItemSummary& s) {
   return out;
 }
 
-std::string pager(const Params& q, int page, int64_t total) {
+std::string pager(const Params& q, int page, int64_t total, bool capped, bool page_full) {
   const auto link = [&](int to, const char* label) {
     Params p = q;
     p["page"] = std::to_string(to);
@@ -118,11 +118,13 @@ std::string pager(const Params& q, int page, int64_t total) {
     for (const auto& [k, v] : p) query += (query.empty() ? "?" : "&") + url_encode(k) + "=" + url_encode(v);
     return "<a href=\"/inbox" + escape(query) + "\">" + label + "</a>";
   };
-  const int64_t pages = std::max<int64_t>(1, (total + kPageSize - 1) / kPageSize);
+  // The count is capped, so past it the next page exists as long as this one was full.
+  const int64_t counted_pages = std::max<int64_t>(1, (total + kPageSize - 1) / kPageSize);
+  const bool more = capped ? page_full : page < counted_pages;
   std::string out = "<nav aria-label=\"Pages\" class=\"pager\">";
   if (page > 1) out += link(page - 1, "Previous page") + " ";
-  out += "Page " + std::to_string(page) + " of " + std::to_string(pages);
-  if (page < pages) out += " " + link(page + 1, "Next page");
+  out += "Page " + std::to_string(page) + (capped ? "" : " of " + std::to_string(counted_pages));
+  if (more) out += " " + link(page + 1, "Next page");
   return out + "</nav>";
 }
 
@@ -144,7 +146,7 @@ Reply inbox(ConsoleDeps& deps, RequestContext& ctx, bool json) {
           " items, most severe and newest first.</p>";
   body += "<ul class=\"items\" aria-label=\"Inbox items\">";
   for (const auto& s : result->items) body += item_card(s);
-  body += "</ul>" + pager(ctx.query, page, result->total);
+  body += "</ul>" + pager(ctx.query, page, result->total, result->total_capped, result->items.size() == kPageSize);
   return html_reply(layout(ctx, "Inbox", body));
 }
 
