@@ -269,6 +269,25 @@ int revoke_device(const std::string& data_dir, const std::string& id) {
   return 0;
 }
 
+int group_device(const std::string& data_dir, const std::string& id, const std::string& group) {
+  auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
+  if (!store) {
+    std::cerr << "vigil-collector: " << store.error().message << "\n";
+    return 1;
+  }
+  auto triage_store = triage::open_sqlite_triage_store(data_dir);
+  if (!triage_store) {
+    std::cerr << "vigil-collector: " << triage_store.error().message << "\n";
+    return 1;
+  }
+  if (auto r = (*triage_store)->set_device_group(id, group); !r) {
+    std::cerr << "vigil-collector: " << r.error().message << "\n";
+    return 1;
+  }
+  std::cerr << "vigil-collector: device " << id << " is in group \"" << group << "\"\n";
+  return 0;
+}
+
 int list_devices(const std::string& data_dir) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
   if (!store) {
@@ -333,6 +352,12 @@ int main(int argc, char** argv) {
   revoke_cmd->add_option("ID", revoke_id, "the device id (see `devices --json`)")->required();
   revoke_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
 
+  std::string group_id, group_name;
+  auto* group_cmd = devices_cmd->add_subcommand("group", "put a device in a group (the console filters by device group)");
+  group_cmd->add_option("ID", group_id, "the device id (see `devices --json`)")->required();
+  group_cmd->add_option("GROUP", group_name, "group name, e.g. \"ICT suite\"")->required();
+  group_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+
   auto* token_cmd = app.add_subcommand("enroll-token", "manage enrollment tokens");
   token_cmd->require_subcommand(1);
   int64_t token_uses = 1;
@@ -361,6 +386,7 @@ int main(int argc, char** argv) {
   if (users_add_cmd->parsed()) return users_add(users_options);
   if (token_create_cmd->parsed()) return create_token(data_dir, token_uses, token_expires);
   if (revoke_cmd->parsed()) return revoke_device(data_dir, revoke_id);
+  if (group_cmd->parsed()) return group_device(data_dir, group_id, group_name);
   if (devices_cmd->parsed()) {
     if (data_dir.empty()) return vigil::usage_error(app, "devices: --data-dir is required");
     return list_devices(data_dir);

@@ -18,6 +18,13 @@ int64_t LoginLimiter::retry_after(const std::string& username, const std::string
 
 void LoginLimiter::failed(const std::string& username, const std::string& address, Clock::time_point now) {
   std::lock_guard lock(mutex_);
+  // Guessing with endless made-up user names must not grow memory without bound: old entries go.
+  for (auto* map : {&by_user_, &by_address_}) {
+    if (map->size() < kMaxTracked) continue;
+    for (auto it = map->begin(); it != map->end();) {
+      it = it->second.empty() || now - it->second.back() >= kWindow ? map->erase(it) : std::next(it);
+    }
+  }
   by_user_[username].push_back(now);
   by_address_[address].push_back(now);
 }

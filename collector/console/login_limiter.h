@@ -17,6 +17,7 @@ class LoginLimiter {
   static constexpr int kMaxFailures = 5;
   static constexpr int kMaxAddressFailures = 20;
   static constexpr std::chrono::minutes kWindow{15};
+  static constexpr size_t kMaxTracked = 10000;
 
   // Seconds to wait before trying again, 0 if an attempt is allowed now.
   int64_t retry_after(const std::string& username, const std::string& address, Clock::time_point now);

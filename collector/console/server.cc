@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <deque>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace vigil::collector::console {
@@ -80,6 +82,10 @@ class BeastConsoleServer final : public ConsoleServer {
     });
     ioc_.stop();
     if (thread_.joinable()) thread_.join();
+    // The hub outlives this server: no alert may be posted into the io_context while it is torn down.
+    std::lock_guard lock(streams_mutex_);
+    for (int id : streams_) hub_.unsubscribe(id);
+    streams_.clear();
   }
 
  private:
@@ -177,11 +183,19 @@ class BeastConsoleServer final : public ConsoleServer {
         }
       });
     });
+    {
+      std::lock_guard lock(streams_mutex_);
+      streams_.insert(id);
+    }
     struct Unsubscribe {
-      AlertHub& hub;
+      BeastConsoleServer& server;
       int id;
-      ~Unsubscribe() { hub.unsubscribe(id); }
-    } unsubscribe{hub_, id};
+      ~Unsubscribe() {
+        server.hub_.unsubscribe(id);
+        std::lock_guard lock(server.streams_mutex_);
+        server.streams_.erase(id);
+      }
+    } unsubscribe{*this, id};
     std::string head = "HTTP/1.1 200 OK\r\n";
     for (const auto& field : reply.response.base()) {
       if (field.name() == http::field::content_length) continue;
@@ -218,6 +232,8 @@ class BeastConsoleServer final : public ConsoleServer {
   uint16_t port_ = 0;
   int connections_ = 0;  // io thread only
   std::atomic<bool> stopped_{false};
+  std::mutex streams_mutex_;
+  std::set<int> streams_;  // hub subscriptions of open event streams
 };
 
 }  // namespace

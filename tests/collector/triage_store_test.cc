@@ -154,6 +154,13 @@ TEST_CASE("filters: text (quotes are not query syntax), year group, category, se
   dates.from.reset();
   dates.to = kT0 + kMinute;
   CHECK(f.triage->inbox(dates)->items.at(0).user == "sam");
+  REQUIRE(f.triage->set_device_group("device-1", "ICT suite").ok());
+  InboxFilter group;
+  group.device_group = "ICT suite";
+  CHECK(f.triage->inbox(group)->total == 2);  // both captures came from device-1
+  group.device_group = "Library";
+  CHECK(f.triage->inbox(group)->total == 0);
+  CHECK(*f.triage->device_groups() == std::vector<std::string>{"ICT suite"});
   auto timeline = f.triage->timeline("kim", 10, 0);
   REQUIRE(timeline->size() == 1);
   CHECK(timeline->at(0).capture.text() == "i want to kill myself");
