@@ -10,7 +10,15 @@
 #include <mutex>
 #include <optional>
 
+#include "accounts/sqlite_account_store.h"
 #include "app/capture_json.h"
+#include "app/users_command.h"
+#include "console/alert_hub.h"
+#include "console/console_certificate.h"
+#include "console/console_deps.h"
+#include "console/server.h"
+#include "triage/sqlite_triage_store.h"
+#include "triage/triage_sync.h"
 #include "enroll/enrollment_service.h"
 #include "ingest/ingest_service.h"
 #include "pki/certificate_authority.h"
@@ -30,7 +38,18 @@ struct ServeOptions {
   std::string port_file;  // written with the bound port once listening (handy with port 0)
   bool insecure_loopback = false;
   std::string device_cert_lifetime;  // e.g. 730d; empty: kDefaultDeviceCertLifetime
+  std::string console;               // HOST:PORT of the triage console; empty: no console
+  std::string console_port_file;     // written with the console's bound port
+  int alert_severity = 4;            // captures at or above this raise a live alert in DSL consoles
 };
+
+void write_port_file(const std::string& path, int port) {
+  if (path.empty()) return;
+  std::error_code ec;
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::filesystem::rename(tmp, path, ec);  // atomic: readers never see a half-written file
+}
 
 bool is_loopback(const std::string& host_port) {
   const auto colon = host_port.rfind(':');
@@ -68,6 +87,14 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     std::cerr << "vigil-collector: --insecure-loopback only listens on loopback, not " << o.listen << "\n";
     return kExitUsage;
   }
+  if (!o.console.empty() && o.console.rfind(':') == std::string::npos) {
+    std::cerr << "vigil-collector: --console must be HOST:PORT, not \"" << o.console << "\"\n";
+    return kExitUsage;
+  }
+  if (!o.console.empty() && o.insecure_loopback && !is_loopback(o.console)) {
+    std::cerr << "vigil-collector: --insecure-loopback serves the console over plain HTTP on loopback only, not " << o.console << "\n";
+    return kExitUsage;
+  }
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) {
@@ -85,6 +112,43 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   if (!pki) {
     spdlog::critical("pki: {}", pki.error().message);
     return 1;
+  }
+  auto triage_store = triage::open_sqlite_triage_store(o.data_dir);
+  if (!triage_store) {
+    spdlog::critical("triage store: {}", triage_store.error().message);
+    return 1;
+  }
+  auto accounts = open_sqlite_account_store(o.data_dir);
+  if (!accounts) {
+    spdlog::critical("accounts: {}", accounts.error().message);
+    return 1;
+  }
+  console::AlertHub alerts;
+  triage::TriageSync triage_sync(**triage_store, o.alert_severity, [&alerts](const triage::AlertCandidate& a) { alerts.publish(a); });
+  console::Sessions sessions;
+  console::LoginLimiter limiter;
+  console::ConsoleDeps console_deps{**triage_store, **accounts, **store, sessions, limiter};
+  console::Router router(sessions);
+  console::add_console_routes(router, console_deps);
+  std::unique_ptr<console::ConsoleServer> console_server;
+  if (!o.console.empty()) {
+    console::ServerOptions console_options{o.console, std::nullopt};
+    if (!o.insecure_loopback) {
+      auto identity = console::load_or_issue_console_certificate(o.data_dir, *pki, o.console.substr(0, o.console.rfind(':')));
+      if (!identity) {
+        spdlog::critical("console certificate: {}", identity.error().message);
+        return 1;
+      }
+      console_options.tls = *identity;
+    }
+    auto started = console::ConsoleServer::start(console_options, router, alerts);
+    if (!started) {
+      spdlog::critical("{}", started.error().message);
+      return 1;
+    }
+    console_server = std::move(*started);
+    spdlog::info("console on {}://{}:{}", o.insecure_loopback ? "http" : "https", o.console.substr(0, o.console.rfind(':')), console_server->port());
+    write_port_file(o.console_port_file, console_server->port());
   }
   IngestService service(**store, SealKeys{pki->seal_public_key, pki->seal_secret_key}, !o.insecure_loopback);
   EnrollmentService enrollment(**store, *pki, *device_cert_lifetime);
@@ -115,11 +179,7 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   }
   const std::string bound = o.listen.substr(0, o.listen.rfind(':')) + ":" + std::to_string(port);
   spdlog::info("listening on {} ({}; data in {})", bound, o.insecure_loopback ? "plaintext, development only" : "mutual TLS", o.data_dir);
-  if (!o.port_file.empty()) {
-    const std::string tmp = o.port_file + ".tmp";
-    std::ofstream(tmp) << port << "\n";
-    std::filesystem::rename(tmp, o.port_file, ec);  // atomic: readers never see a half-written file
-  }
+  write_port_file(o.port_file, port);
   std::mutex m;
   std::condition_variable cv;
   bool stopping = false;
@@ -134,6 +194,7 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   }
   spdlog::info("stopping");
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (console_server) console_server->stop();
   return 0;
 }
 
@@ -274,6 +335,25 @@ int revoke_token(const std::string& data_dir, const std::string& id) {
   return 0;
 }
 
+int group_device(const std::string& data_dir, const std::string& id, const std::string& group) {
+  auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
+  if (!store) {
+    std::cerr << "vigil-collector: " << store.error().message << "\n";
+    return 1;
+  }
+  auto triage_store = triage::open_sqlite_triage_store(data_dir);
+  if (!triage_store) {
+    std::cerr << "vigil-collector: " << triage_store.error().message << "\n";
+    return 1;
+  }
+  if (auto r = (*triage_store)->set_device_group(id, group); !r) {
+    std::cerr << "vigil-collector: " << r.error().message << "\n";
+    return 1;
+  }
+  std::cerr << "vigil-collector: device " << id << " is in group \"" << group << "\"\n";
+  return 0;
+}
+
 int list_devices(const std::string& data_dir) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
   if (!store) {
@@ -307,9 +387,24 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve_options.listen, "gRPC ingest address HOST:PORT (port 0 picks a free one)")->capture_default_str();
   serve_cmd->add_option("--data-dir", serve_options.data_dir, "directory holding collector.db")->required();
   serve_cmd->add_option("--port-file", serve_options.port_file, "write the bound port here once listening");
-  serve_cmd->add_flag("--insecure-loopback", serve_options.insecure_loopback, "development only: plaintext, loopback only");
+  serve_cmd->add_flag("--insecure-loopback", serve_options.insecure_loopback, "development only: plaintext gRPC and console, loopback only");
   serve_cmd->add_option("--device-cert-lifetime", serve_options.device_cert_lifetime,
                         "validity of device certificates, e.g. 730d (default); agents renew when a third is left");
+  serve_cmd->add_option("--console", serve_options.console, "serve the triage console on HOST:PORT (HTTPS; port 0 picks a free one)");
+  serve_cmd->add_option("--console-port-file", serve_options.console_port_file, "write the console's bound port here once listening");
+  serve_cmd->add_option("--alert-severity", serve_options.alert_severity, "live alert in DSL consoles at or above this severity")
+      ->check(CLI::Range(1, 5))->capture_default_str();
+
+  UsersAddOptions users_options;
+  users_options.data_dir = "/var/lib/vigil-collector";
+  auto* users_cmd = app.add_subcommand("users", "manage console users");
+  users_cmd->require_subcommand(1);
+  auto* users_add_cmd = users_cmd->add_subcommand("add", "add a console user; prints a generated password unless --password-stdin");
+  users_add_cmd->add_option("NAME", users_options.name, "user name (letters, digits, . _ -)")->required();
+  users_add_cmd->add_option("--role", users_options.role, "dsl, deputy_dsl, network_manager or governor")->required();
+  users_add_cmd->add_option("--data-dir", users_options.data_dir, "the collector's data directory")->capture_default_str();
+  users_add_cmd->add_flag("--password-stdin", users_options.password_stdin, "read the password (12+ characters) from the first line of stdin");
+  users_add_cmd->add_flag("--totp", users_options.totp, "require an authenticator code at sign-in; prints the otpauth:// URI");
 
   std::string data_dir;
   bool json = false;
@@ -324,6 +419,12 @@ int main(int argc, char** argv) {
   auto* revoke_cmd = devices_cmd->add_subcommand("revoke", "refuse a device from now on (checked on every message)");
   revoke_cmd->add_option("ID", revoke_id, "the device id (see `devices --json`)")->required();
   revoke_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
+
+  std::string group_id, group_name;
+  auto* group_cmd = devices_cmd->add_subcommand("group", "put a device in a group (the console filters by device group)");
+  group_cmd->add_option("ID", group_id, "the device id (see `devices --json`)")->required();
+  group_cmd->add_option("GROUP", group_name, "group name, e.g. \"ICT suite\"")->required();
+  group_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
 
   auto* token_cmd = app.add_subcommand("enroll-token", "manage enrollment tokens");
   token_cmd->require_subcommand(1);
@@ -362,11 +463,13 @@ int main(int argc, char** argv) {
     return status;
   }
   if (captures_cmd->parsed()) return list_captures(data_dir);
+  if (users_add_cmd->parsed()) return users_add(users_options);
   if (token_create_cmd->parsed()) return create_token(data_dir, token_uses, token_expires);
   if (token_list_cmd->parsed()) return list_tokens(data_dir, json);
   if (token_revoke_cmd->parsed()) return revoke_token(data_dir, token_id);
   if (evictions_cmd->parsed()) return list_evictions(data_dir);
   if (revoke_cmd->parsed()) return revoke_device(data_dir, revoke_id);
+  if (group_cmd->parsed()) return group_device(data_dir, group_id, group_name);
   if (devices_cmd->parsed()) {
     if (data_dir.empty()) return vigil::usage_error(app, "devices: --data-dir is required");
     return list_devices(data_dir);

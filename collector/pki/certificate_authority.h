@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "vigil/result.h"
 
@@ -36,5 +37,14 @@ inline constexpr std::chrono::seconds kDefaultDeviceCertLifetime{2LL * 365 * 24 
 
 Result<std::string> issue_device_certificate(const CollectorPki& pki, const std::string& csr_pem, const std::string& device_id,
                                              std::chrono::seconds lifetime = kDefaultDeviceCertLifetime);
+
+// A TLS server certificate signed by the collector CA for another listener of this collector
+// (the console), with its own key. `subject_alt_names` are OpenSSL SAN entries: "DNS:host", "IP:127.0.0.1".
+struct IssuedCertificate {
+  std::string key_pem;
+  std::string chain_pem;  // certificate followed by the CA
+};
+Result<IssuedCertificate> issue_server_certificate(const CollectorPki& pki, const std::string& common_name,
+                                                   const std::vector<std::string>& subject_alt_names);
 
 }  // namespace vigil::collector
