@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "app/capture_json.h"
+#include "app/pupils_command.h"
 #include "enroll/enrollment_service.h"
 #include "ingest/ingest_service.h"
 #include "pki/certificate_authority.h"
@@ -266,6 +267,8 @@ int main(int argc, char** argv) {
   token_create_cmd->add_option("--uses", token_uses, "how many devices may enroll with it")->capture_default_str();
   token_create_cmd->add_option("--expires", token_expires, "lifetime, e.g. 7d, 12h, 30m (default 7d)");
 
+  auto& pupils_command = add_pupils_command(app);
+
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   if (auto exit_code = vigil::parse_command_line(app, argc, argv)) return *exit_code;
@@ -282,6 +285,7 @@ int main(int argc, char** argv) {
     return status;
   }
   if (captures_cmd->parsed()) return list_captures(data_dir);
+  if (pupils_command.import->parsed()) return run_pupils_import(pupils_command);
   if (token_create_cmd->parsed()) return create_token(data_dir, token_uses, token_expires);
   if (revoke_cmd->parsed()) return revoke_device(data_dir, revoke_id);
   if (devices_cmd->parsed()) {
