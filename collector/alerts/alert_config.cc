@@ -63,16 +63,18 @@ Result<void> load_alert_config(const std::filesystem::path& file, AlertConfig& c
     const auto& at = e.source().begin;
     return make_error(ErrorCode::kInvalidArgument, name + ":" + std::to_string(at.line) + ": " + std::string(e.description()));
   }
-  for (const auto& [key, value] : root) {
-    if (key.str() != "alerts") return make_error(ErrorCode::kInvalidArgument, name + ": unknown table or key \"" + std::string(key.str()) + "\" (expected [alerts])");
-    (void)value;
+  for (const auto& entry : root) {
+    if (entry.first.str() != "alerts") {
+      return make_error(ErrorCode::kInvalidArgument, name + ": unknown table or key \"" + std::string(entry.first.str()) + "\" (expected [alerts])");
+    }
   }
   const toml::table* alerts = root["alerts"].as_table();
   if (alerts == nullptr) return make_error(ErrorCode::kInvalidArgument, name + ": no [alerts] table");
   static const std::set<std::string> kKnown = {"min_severity", "console_url", "webhook_url", "smtp_url", "smtp_from", "email_to",
                                                "smtp_username", "smtp_password_file", "smtp_require_tls", "ca_file"};
-  for (const auto& [key, value] : *alerts) {
-    const std::string k(key.str());
+  for (const auto& entry : *alerts) {
+    const std::string k(entry.first.str());
+    const toml::node& value = entry.second;  // a plain reference: clang 15 cannot capture bindings
     const auto where = [&] { return name + ":" + std::to_string(value.source().begin.line) + ": alerts." + k; };
     if (!kKnown.count(k)) return make_error(ErrorCode::kInvalidArgument, where() + " is not a known key");
     const auto need_string = [&](std::string& out) -> Result<void> {
@@ -95,8 +97,8 @@ Result<void> load_alert_config(const std::filesystem::path& file, AlertConfig& c
       const toml::array* list = value.as_array();
       if (list == nullptr) return make_error(ErrorCode::kInvalidArgument, where() + " must be an array of addresses");
       config.email_to.clear();
-      for (const auto& entry : *list) {
-        auto s = entry.value<std::string>();
+      for (const auto& address : *list) {
+        auto s = address.value<std::string>();
         if (!s) return make_error(ErrorCode::kInvalidArgument, where() + " must hold strings only");
         config.email_to.push_back(*s);
       }
