@@ -10,8 +10,16 @@
 #include <mutex>
 #include <optional>
 
+#include "accounts/sqlite_account_store.h"
 #include "app/capture_json.h"
 #include "app/pupils_command.h"
+#include "app/users_command.h"
+#include "console/alert_hub.h"
+#include "console/console_certificate.h"
+#include "console/console_deps.h"
+#include "console/server.h"
+#include "triage/sqlite_triage_store.h"
+#include "triage/triage_sync.h"
 #include "enroll/enrollment_service.h"
 #include "ingest/ingest_service.h"
 #include "pki/certificate_authority.h"
@@ -30,7 +38,18 @@ struct ServeOptions {
   std::string data_dir;
   std::string port_file;  // written with the bound port once listening (handy with port 0)
   bool insecure_loopback = false;
+  std::string console;               // HOST:PORT of the triage console; empty: no console
+  std::string console_port_file;     // written with the console's bound port
+  int alert_severity = 4;            // captures at or above this raise a live alert in DSL consoles
 };
+
+void write_port_file(const std::string& path, int port) {
+  if (path.empty()) return;
+  std::error_code ec;
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::filesystem::rename(tmp, path, ec);  // atomic: readers never see a half-written file
+}
 
 bool is_loopback(const std::string& host_port) {
   const auto colon = host_port.rfind(':');
@@ -59,6 +78,14 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     std::cerr << "vigil-collector: --insecure-loopback only listens on loopback, not " << o.listen << "\n";
     return kExitUsage;
   }
+  if (!o.console.empty() && o.console.rfind(':') == std::string::npos) {
+    std::cerr << "vigil-collector: --console must be HOST:PORT, not \"" << o.console << "\"\n";
+    return kExitUsage;
+  }
+  if (!o.console.empty() && o.insecure_loopback && !is_loopback(o.console)) {
+    std::cerr << "vigil-collector: --insecure-loopback serves the console over plain HTTP on loopback only, not " << o.console << "\n";
+    return kExitUsage;
+  }
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   if (ec) {
@@ -76,6 +103,43 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   if (!pki) {
     spdlog::critical("pki: {}", pki.error().message);
     return 1;
+  }
+  auto triage_store = triage::open_sqlite_triage_store(o.data_dir);
+  if (!triage_store) {
+    spdlog::critical("triage store: {}", triage_store.error().message);
+    return 1;
+  }
+  auto accounts = open_sqlite_account_store(o.data_dir);
+  if (!accounts) {
+    spdlog::critical("accounts: {}", accounts.error().message);
+    return 1;
+  }
+  console::AlertHub alerts;
+  triage::TriageSync triage_sync(**triage_store, o.alert_severity, [&alerts](const triage::AlertCandidate& a) { alerts.publish(a); });
+  console::Sessions sessions;
+  console::LoginLimiter limiter;
+  console::ConsoleDeps console_deps{**triage_store, **accounts, **store, sessions, limiter};
+  console::Router router(sessions);
+  console::add_console_routes(router, console_deps);
+  std::unique_ptr<console::ConsoleServer> console_server;
+  if (!o.console.empty()) {
+    console::ServerOptions console_options{o.console, std::nullopt};
+    if (!o.insecure_loopback) {
+      auto identity = console::load_or_issue_console_certificate(o.data_dir, *pki, o.console.substr(0, o.console.rfind(':')));
+      if (!identity) {
+        spdlog::critical("console certificate: {}", identity.error().message);
+        return 1;
+      }
+      console_options.tls = *identity;
+    }
+    auto started = console::ConsoleServer::start(console_options, router, alerts);
+    if (!started) {
+      spdlog::critical("{}", started.error().message);
+      return 1;
+    }
+    console_server = std::move(*started);
+    spdlog::info("console on {}://{}:{}", o.insecure_loopback ? "http" : "https", o.console.substr(0, o.console.rfind(':')), console_server->port());
+    write_port_file(o.console_port_file, console_server->port());
   }
   IngestService service(**store, SealKeys{pki->seal_public_key, pki->seal_secret_key}, !o.insecure_loopback);
   EnrollmentService enrollment(**store, *pki);
@@ -106,11 +170,7 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   }
   const std::string bound = o.listen.substr(0, o.listen.rfind(':')) + ":" + std::to_string(port);
   spdlog::info("listening on {} ({}; data in {})", bound, o.insecure_loopback ? "plaintext, development only" : "mutual TLS", o.data_dir);
-  if (!o.port_file.empty()) {
-    const std::string tmp = o.port_file + ".tmp";
-    std::ofstream(tmp) << port << "\n";
-    std::filesystem::rename(tmp, o.port_file, ec);  // atomic: readers never see a half-written file
-  }
+  write_port_file(o.port_file, port);
   std::mutex m;
   std::condition_variable cv;
   bool stopping = false;
@@ -125,6 +185,7 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   }
   spdlog::info("stopping");
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (console_server) console_server->stop();
   return 0;
 }
 
@@ -242,7 +303,22 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve_options.listen, "gRPC ingest address HOST:PORT (port 0 picks a free one)")->capture_default_str();
   serve_cmd->add_option("--data-dir", serve_options.data_dir, "directory holding collector.db")->required();
   serve_cmd->add_option("--port-file", serve_options.port_file, "write the bound port here once listening");
-  serve_cmd->add_flag("--insecure-loopback", serve_options.insecure_loopback, "development only: plaintext, loopback only");
+  serve_cmd->add_flag("--insecure-loopback", serve_options.insecure_loopback, "development only: plaintext gRPC and console, loopback only");
+  serve_cmd->add_option("--console", serve_options.console, "serve the triage console on HOST:PORT (HTTPS; port 0 picks a free one)");
+  serve_cmd->add_option("--console-port-file", serve_options.console_port_file, "write the console's bound port here once listening");
+  serve_cmd->add_option("--alert-severity", serve_options.alert_severity, "live alert in DSL consoles at or above this severity")
+      ->check(CLI::Range(1, 5))->capture_default_str();
+
+  UsersAddOptions users_options;
+  users_options.data_dir = "/var/lib/vigil-collector";
+  auto* users_cmd = app.add_subcommand("users", "manage console users");
+  users_cmd->require_subcommand(1);
+  auto* users_add_cmd = users_cmd->add_subcommand("add", "add a console user; prints a generated password unless --password-stdin");
+  users_add_cmd->add_option("NAME", users_options.name, "user name (letters, digits, . _ -)")->required();
+  users_add_cmd->add_option("--role", users_options.role, "dsl, deputy_dsl, network_manager or governor")->required();
+  users_add_cmd->add_option("--data-dir", users_options.data_dir, "the collector's data directory")->capture_default_str();
+  users_add_cmd->add_flag("--password-stdin", users_options.password_stdin, "read the password (12+ characters) from the first line of stdin");
+  users_add_cmd->add_flag("--totp", users_options.totp, "require an authenticator code at sign-in; prints the otpauth:// URI");
 
   std::string data_dir;
   bool json = false;
@@ -286,6 +362,7 @@ int main(int argc, char** argv) {
   }
   if (captures_cmd->parsed()) return list_captures(data_dir);
   if (pupils_command.import->parsed()) return run_pupils_import(pupils_command);
+  if (users_add_cmd->parsed()) return users_add(users_options);
   if (token_create_cmd->parsed()) return create_token(data_dir, token_uses, token_expires);
   if (revoke_cmd->parsed()) return revoke_device(data_dir, revoke_id);
   if (devices_cmd->parsed()) {

@@ -186,4 +186,23 @@ Result<std::string> issue_device_certificate(const CollectorPki& pki, const std:
                            {NID_ext_key_usage, "clientAuth"}});
 }
 
+Result<IssuedCertificate> issue_server_certificate(const CollectorPki& pki, const std::string& common_name,
+                                                   const std::vector<std::string>& subject_alt_names) {
+  auto key_pem = pki::generate_key_pem();
+  if (!key_pem) return key_pem.error();
+  Key key = read_key(*key_pem);
+  Key ca_key = read_key(pki.ca_key_pem);
+  Cert ca_cert = read_cert(pki.ca_cert_pem);
+  if (!key || !ca_key || !ca_cert) return ssl_error("collector CA unreadable");
+  std::string sans;
+  for (const auto& name : subject_alt_names) sans += (sans.empty() ? "" : ",") + name;
+  std::vector<std::pair<int, std::string>> extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
+                                                         {NID_key_usage, "critical,digitalSignature"},
+                                                         {NID_ext_key_usage, "serverAuth"}};
+  if (!sans.empty()) extensions.emplace_back(NID_subject_alt_name, sans);
+  auto cert = make_certificate(key.get(), common_name, kServerValidDays, ca_cert.get(), ca_key.get(), extensions);
+  if (!cert) return cert.error();
+  return IssuedCertificate{*key_pem, *cert + pki.ca_cert_pem};
+}
+
 }  // namespace vigil::collector

@@ -7,6 +7,7 @@
 #include <array>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "vigil/result.h"
 
@@ -31,5 +32,14 @@ Result<CollectorPki> load_pki(const std::filesystem::path& data_dir);
 // certificate whose common name is `device_id`; the request's subject is ignored, so a device
 // cannot choose its identity.
 Result<std::string> issue_device_certificate(const CollectorPki& pki, const std::string& csr_pem, const std::string& device_id);
+
+// A TLS server certificate signed by the collector CA for another listener of this collector
+// (the console), with its own key. `subject_alt_names` are OpenSSL SAN entries: "DNS:host", "IP:127.0.0.1".
+struct IssuedCertificate {
+  std::string key_pem;
+  std::string chain_pem;  // certificate followed by the CA
+};
+Result<IssuedCertificate> issue_server_certificate(const CollectorPki& pki, const std::string& common_name,
+                                                   const std::vector<std::string>& subject_alt_names);
 
 }  // namespace vigil::collector
