@@ -1,7 +1,7 @@
 #pragma once
 // The pupil directory: usernames mapped to names, year groups and forms, imported from the MIS.
-// Kept in its own table of collector.db (schema in README.md). A capture whose user is not in the
-// directory is still shown, under its username.
+// Kept in the triage schema's `pupils` table of collector.db, which the inbox joins on the
+// capture's user. A capture whose user is not in the directory is still shown, under its username.
 
 #include <filesystem>
 #include <optional>
@@ -30,8 +30,7 @@ class PupilDirectory {
   // export must not wipe the directory). `rejected` is counted, not stored.
   Result<ImportCounts> import(const MisImport& import);
 
-  // The pupil a captured OS login belongs to. Case-insensitive; "DOMAIN\user" and
-  // "user@domain" also match "user", since Windows logins carry the domain.
+  // The pupil whose login is exactly `login` (as the console matches captures to pupils).
   Result<std::optional<PupilRecord>> find(const std::string& login);
 
   Result<std::vector<PupilRecord>> all();
