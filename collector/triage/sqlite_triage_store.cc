@@ -17,6 +17,8 @@ constexpr int kSyncBatch = 2000;
 // An item shows at most this many of its captures; the count says how many there are.
 constexpr int kItemCaptureLimit = 200;
 constexpr int kMaxPageSize = 500;
+// Counting stops here: "10,000+" is all a DSL needs, and an exact count would scan every item.
+constexpr int64_t kInboxCountLimit = 10000;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -97,6 +99,8 @@ class SqliteTriageStore final : public TriageStore {
 
   Result<InboxPage> inbox(const InboxFilter& f) override {
     std::lock_guard lock(mutex_);
+    // Every filter is checked per row while walking items_inbox in display order (correlated
+    // EXISTS rather than IN lists that would be materialised in full first).
     std::string where = " WHERE 1";
     std::vector<Bind> binds;
     if (f.status) {
@@ -126,17 +130,17 @@ class SqliteTriageStore final : public TriageStore {
       binds.emplace_back(f.user);
     }
     if (!f.year_group.empty()) {
-      where += " AND i.user IN (SELECT username FROM pupils WHERE year_group = ?)";
+      where += " AND EXISTS (SELECT 1 FROM pupils p WHERE p.username = i.user AND p.year_group = ?)";
       binds.emplace_back(f.year_group);
     }
     if (!f.device_group.empty()) {
-      where += " AND i.id IN (SELECT ic.item_id FROM item_captures ic JOIN captures c ON c.seq = ic.capture_seq "
-               "WHERE c.device_id IN (SELECT device_id FROM device_groups WHERE group_name = ?))";
+      where += " AND EXISTS (SELECT 1 FROM item_captures ic JOIN captures c ON c.seq = ic.capture_seq "
+               "JOIN device_groups g ON g.device_id = c.device_id WHERE ic.item_id = i.id AND g.group_name = ?)";
       binds.emplace_back(f.device_group);
     }
     if (!f.text.empty()) {
-      where += " AND i.id IN (SELECT item_id FROM item_captures WHERE capture_seq IN "
-               "(SELECT rowid FROM capture_text WHERE capture_text MATCH ?))";
+      where += " AND i.id IN (SELECT ic.item_id FROM capture_text t JOIN item_captures ic ON ic.capture_seq = t.rowid "
+               "WHERE capture_text MATCH ?)";
       binds.emplace_back(fts_phrase(f.text));
     }
     const auto bind_all = [&](Statement& q) {
@@ -148,13 +152,17 @@ class SqliteTriageStore final : public TriageStore {
       return n;
     };
     InboxPage page;
-    Statement count(db_.handle(), "SELECT count(*) FROM items i" + where);
+    Statement count(db_.handle(), "SELECT count(*) FROM (SELECT 1 FROM items i INDEXED BY items_inbox" + where + " LIMIT ?)");
     if (!count.ok()) return db_.error("prepare inbox count");
-    bind_all(count);
+    count.bind(bind_all(count), kInboxCountLimit + 1);
     if (count.step() != SQLITE_ROW) return db_.error("count inbox");
     page.total = count.column_int(0);
-    // Most severe first, then most recent: what a DSL must see first is at the top.
-    Statement q(db_.handle(), std::string(kSummarySelect) + where + " ORDER BY i.max_severity DESC, i.last_at DESC, i.id DESC LIMIT ? OFFSET ?");
+    page.total_capped = page.total > kInboxCountLimit;
+    // Most severe first, then most recent: what a DSL must see first is at the top. The page's ids
+    // are chosen first, so rows skipped by OFFSET are never joined or read.
+    Statement q(db_.handle(), std::string(kSummarySelect) + " JOIN (SELECT i.id AS pid FROM items i INDEXED BY items_inbox" + where +
+                                  " ORDER BY i.max_severity DESC, i.last_at DESC LIMIT ? OFFSET ?) pg ON pg.pid = i.id"
+                                  " ORDER BY i.max_severity DESC, i.last_at DESC");
     if (!q.ok()) return db_.error("prepare inbox");
     const int n = bind_all(q);
     q.bind(n, int64_t{std::clamp(f.limit, 1, kMaxPageSize)}).bind(n + 1, int64_t{std::max(f.offset, 0)});
@@ -213,7 +221,7 @@ class SqliteTriageStore final : public TriageStore {
     return p;
   }
 
-  Result<std::vector<std::string>> categories() override { return strings("SELECT DISTINCT category FROM items ORDER BY 1"); }
+  Result<std::vector<std::string>> categories() override { return strings("SELECT name FROM item_categories ORDER BY 1"); }
   Result<std::vector<std::string>> year_groups() override {
     return strings("SELECT DISTINCT year_group FROM pupils WHERE year_group <> '' ORDER BY 1");
   }
@@ -375,8 +383,9 @@ class SqliteTriageStore final : public TriageStore {
                                    "VALUES(?,?,?,?,?,1,?,?,?)");
     Statement link(db_.handle(), "INSERT OR IGNORE INTO item_captures(capture_seq, item_id, observed_at) VALUES(?,?,?)");
     Statement index(db_.handle(), "INSERT INTO capture_text(rowid, body) VALUES(?,?)");
+    Statement known(db_.handle(), "INSERT OR IGNORE INTO item_categories(name) VALUES(?)");
     Statement alert(db_.handle(), "UPDATE items SET alerted = 1 WHERE id = ? AND alerted = 0 AND max_severity >= ? RETURNING max_severity, category, user, last_at");
-    if (!q.ok() || !find.ok() || !update.ok() || !insert.ok() || !link.ok() || !index.ok() || !alert.ok()) return db_.error("prepare triage sync");
+    if (!q.ok() || !find.ok() || !update.ok() || !insert.ok() || !link.ok() || !index.ok() || !alert.ok() || !known.ok()) return db_.error("prepare triage sync");
     q.bind(1, after).bind(2, int64_t{kSyncBatch});
     int64_t last_seq = after;
     int rows = 0;
@@ -415,6 +424,9 @@ class SqliteTriageStore final : public TriageStore {
         if (insert.step() != SQLITE_DONE) return db_.error("insert item");
         insert.reset();
         item = sqlite3_last_insert_rowid(db_.handle());
+        known.bind(1, category);
+        if (known.step() != SQLITE_DONE) return db_.error("record category");
+        known.reset();
       }
       link.bind(1, seq).bind(2, item).bind(3, observed);
       if (link.step() != SQLITE_DONE) return db_.error("link capture");

@@ -110,6 +110,7 @@ struct InboxFilter {
 struct InboxPage {
   std::vector<ItemSummary> items;
   int64_t total = 0;
+  bool total_capped = false;  // more than `total` match; counting stopped there
 };
 
 struct AuditEntry {

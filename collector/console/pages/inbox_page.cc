@@ -137,10 +137,11 @@ Reply inbox(ConsoleDeps& deps, RequestContext& ctx, bool json) {
   if (json) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& s : result->items) items.push_back(item_summary_json(s));
-    return json_reply({{"total", result->total}, {"page", page}, {"items", items}});
+    return json_reply({{"total", result->total}, {"total_capped", result->total_capped}, {"page", page}, {"items", items}});
   }
   std::string body = filter_form(deps, ctx.query);
-  body += "<p class=\"muted\">" + std::to_string(result->total) + " items, most severe and newest first.</p>";
+  body += "<p class=\"muted\">" + (result->total_capped ? "More than " + std::to_string(result->total - 1) : std::to_string(result->total)) +
+          " items, most severe and newest first.</p>";
   body += "<ul class=\"items\" aria-label=\"Inbox items\">";
   for (const auto& s : result->items) body += item_card(s);
   body += "</ul>" + pager(ctx.query, page, result->total);
