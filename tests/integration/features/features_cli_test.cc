@@ -41,3 +41,30 @@ TEST_CASE("pupils import: a file it cannot use is one clear line and nothing cha
   const RunResult usage = run({collector_binary(), "pupils", "import", "--data-dir", (dir / "data").string()});
   CHECK(usage.status == 2);
 }
+
+TEST_CASE("serve refuses unusable alert and retention settings with status 2, naming the setting") {
+  TempDir dir;
+  const auto data = (dir / "data").string();
+  const std::vector<std::string> base = {collector_binary(), "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--insecure-loopback"};
+  const auto serve_with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv, std::chrono::seconds(30));
+  };
+  const RunResult webhook = serve_with({"--alert-webhook", "ftp://hooks.example/x"});
+  CHECK(webhook.status == 2);
+  CHECK(webhook.err.find("alerts.webhook_url must start with https:// or http://") != std::string::npos);
+  const RunResult no_recipient = serve_with({"--alert-smtp", "smtp://127.0.0.1:25"});
+  CHECK(no_recipient.status == 2);
+  CHECK(no_recipient.err.find("alerts.email_to") != std::string::npos);
+  const RunResult severity = serve_with({"--alert-min-severity", "9", "--alert-webhook", "https://hooks.example/x"});
+  CHECK(severity.status == 2);
+  CHECK(severity.err.find("--alert-min-severity must be 1..5") != std::string::npos);
+  const RunResult retention = serve_with({"--retention-months", "0"});
+  CHECK(retention.status == 2);
+  CHECK(retention.err.find("--retention-months") != std::string::npos);
+  write_file(dir / "alerts.toml", "[alerts]\nwebhook_url = \"https://hooks.example/x\"\nmin_severty = 4\n");
+  const RunResult typo = serve_with({"--alert-config", (dir / "alerts.toml").string()});
+  CHECK(typo.status == 2);
+  CHECK(typo.err.find("alerts.toml:3: alerts.min_severty is not a known key") != std::string::npos);
+}
