@@ -75,8 +75,8 @@ constexpr std::chrono::seconds kHandshakeTimeout{10};
 // An established connection with no streams for this long is closed; agents reconnect on demand.
 constexpr std::chrono::minutes kMaxConnectionIdle{5};
 
-// Alerts look at items changed since a little before start, so a restart does not miss the
-// captures grouped in its last moments, nor alert on years-old items.
+// Alerts look at items changed in the last minute (from a minute before start), so a restart does
+// not miss what was grouped in its last moments, nor alert on old items.
 constexpr std::chrono::seconds kAlertLookBack{60};
 
 int serve(const ServeOptions& o, const FeatureOptions& f, platform::ShutdownSignal& shutdown) {
@@ -184,9 +184,16 @@ int serve(const ServeOptions& o, const FeatureOptions& f, platform::ShutdownSign
   }
   std::unique_ptr<AlertWatcher> alert_watcher;
   if (*dispatcher) {
-    const auto since = std::chrono::system_clock::now() - kAlertLookBack;
     const uint32_t min_severity = alert_config->min_severity;
-    alert_watcher = std::make_unique<AlertWatcher>([&records, since, min_severity] { return (*records)->alert_events(min_severity, since); }, **dispatcher);
+    // Each poll looks back kAlertLookBack from the previous successful poll, so the window stays
+    // small however long serve runs, and a slow or failed poll leaves no gap.
+    auto source = [&records, min_severity, since = std::chrono::system_clock::now() - kAlertLookBack]() mutable {
+      const auto polled = std::chrono::system_clock::now();
+      auto events = (*records)->alert_events(min_severity, since);
+      if (events) since = std::max(since, polled - kAlertLookBack);
+      return events;
+    };
+    alert_watcher = std::make_unique<AlertWatcher>(std::move(source), **dispatcher);
     spdlog::info("urgent alerts at severity {} and above by {}{}", min_severity, alert_config->webhook_url.empty() ? "" : "webhook",
                  alert_config->smtp_url.empty() ? "" : (alert_config->webhook_url.empty() ? "email" : " and email"));
   }
