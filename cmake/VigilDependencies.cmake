@@ -21,6 +21,7 @@ endif()
 pkg_check_modules(HYPERSCAN REQUIRED IMPORTED_TARGET libhs)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(ICU REQUIRED COMPONENTS uc i18n)
+find_package(CURL REQUIRED)  # urgent alerts: webhook (HTTPS) and email (SMTP)
 
 find_program(VIGIL_PROTOC protoc REQUIRED)
 find_program(VIGIL_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

@@ -12,11 +12,18 @@
 
 #include "accounts/sqlite_account_store.h"
 #include "app/capture_json.h"
+#include "alerts/alert_dispatcher.h"
+#include "alerts/alert_watcher.h"
+#include "app/feature_options.h"
+#include "app/pupils_command.h"
 #include "app/users_command.h"
 #include "console/alert_hub.h"
 #include "console/console_certificate.h"
 #include "console/console_deps.h"
+#include "console/pages/feature_routes.h"
 #include "console/server.h"
+#include "records/sqlite_records.h"
+#include "retention/purge_job.h"
 #include "triage/sqlite_triage_store.h"
 #include "triage/triage_sync.h"
 #include "enroll/enrollment_service.h"
@@ -69,9 +76,13 @@ constexpr std::chrono::seconds kHandshakeTimeout{10};
 // An established connection with no streams for this long is closed; agents reconnect on demand.
 constexpr std::chrono::minutes kMaxConnectionIdle{5};
 
+// Alerts look at items changed in the last minute (from a minute before start), so a restart does
+// not miss what was grouped in its last moments, nor alert on old items.
+constexpr std::chrono::seconds kAlertLookBack{60};
+
 std::optional<std::chrono::seconds> parse_duration(const std::string& text);
 
-int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
+int serve(const ServeOptions& o, const FeatureOptions& f, platform::ShutdownSignal& shutdown) {
   const auto device_cert_lifetime =
       o.device_cert_lifetime.empty() ? std::optional<std::chrono::seconds>(kDefaultDeviceCertLifetime) : parse_duration(o.device_cert_lifetime);
   if (!device_cert_lifetime) {
@@ -93,6 +104,16 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   }
   if (!o.console.empty() && o.insecure_loopback && !is_loopback(o.console)) {
     std::cerr << "vigil-collector: --insecure-loopback serves the console over plain HTTP on loopback only, not " << o.console << "\n";
+    return kExitUsage;
+  }
+  auto alert_config = resolve_alert_config(f);
+  if (!alert_config) {
+    std::cerr << "vigil-collector: " << alert_config.error().message << "\n";
+    return kExitUsage;
+  }
+  auto retention = make_retention_policy(f.retention_months);
+  if (!retention) {
+    std::cerr << "vigil-collector: --retention-months: " << retention.error().message << "\n";
     return kExitUsage;
   }
   std::error_code ec;
@@ -127,7 +148,18 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
   triage::TriageSync triage_sync(**triage_store, o.alert_severity, [&alerts](const triage::AlertCandidate& a) { alerts.publish(a); });
   console::Sessions sessions;
   console::LoginLimiter limiter;
-  console::ConsoleDeps console_deps{**triage_store, **accounts, **store, sessions, limiter};
+  auto records = SqliteRecords::open(o.data_dir);
+  if (!records) {
+    spdlog::critical("records: {}", records.error().message);
+    return 1;
+  }
+  auto directory = PupilDirectory::open(o.data_dir);
+  if (!directory) {
+    spdlog::critical("pupil directory: {}", directory.error().message);
+    return 1;
+  }
+  console::FeatureDeps features{**records, *directory, ""};
+  console::ConsoleDeps console_deps{**triage_store, **accounts, **store, sessions, limiter, &features};
   console::Router router(sessions);
   console::add_console_routes(router, console_deps);
   std::unique_ptr<console::ConsoleServer> console_server;
@@ -149,7 +181,33 @@ int serve(const ServeOptions& o, platform::ShutdownSignal& shutdown) {
     console_server = std::move(*started);
     spdlog::info("console on {}://{}:{}", o.insecure_loopback ? "http" : "https", o.console.substr(0, o.console.rfind(':')), console_server->port());
     write_port_file(o.console_port_file, console_server->port());
+    if (alert_config->console_url.empty()) {
+      alert_config->console_url = std::string(o.insecure_loopback ? "http" : "https") + "://" + o.console.substr(0, o.console.rfind(':')) + ":" +
+                                  std::to_string(console_server->port());
+    }
   }
+  // Urgent alerts (email, webhook) and the retention purge run beside ingest, on their own threads.
+  auto dispatcher = make_alert_dispatcher(*alert_config, o.data_dir);
+  if (!dispatcher) {
+    spdlog::critical("alerts: {}", dispatcher.error().message);
+    return 1;
+  }
+  std::unique_ptr<AlertWatcher> alert_watcher;
+  if (*dispatcher) {
+    const uint32_t min_severity = alert_config->min_severity;
+    // Each poll looks back kAlertLookBack from the previous successful poll, so the window stays
+    // small however long serve runs, and a slow or failed poll leaves no gap.
+    auto source = [&records, min_severity, since = std::chrono::system_clock::now() - kAlertLookBack]() mutable {
+      const auto polled = std::chrono::system_clock::now();
+      auto events = (*records)->alert_events(min_severity, since);
+      if (events) since = std::max(since, polled - kAlertLookBack);
+      return events;
+    };
+    alert_watcher = std::make_unique<AlertWatcher>(std::move(source), **dispatcher);
+    spdlog::info("urgent alerts at severity {} and above by {}{}", min_severity, alert_config->webhook_url.empty() ? "" : "webhook",
+                 alert_config->smtp_url.empty() ? "" : (alert_config->webhook_url.empty() ? "email" : " and email"));
+  }
+  PurgeScheduler purge(**records, *retention);
   IngestService service(**store, SealKeys{pki->seal_public_key, pki->seal_secret_key}, !o.insecure_loopback);
   EnrollmentService enrollment(**store, *pki, *device_cert_lifetime);
   grpc::ServerBuilder builder;
@@ -447,6 +505,10 @@ int main(int argc, char** argv) {
   evictions_cmd->add_option("--data-dir", data_dir, "the collector's data directory")->required();
   evictions_cmd->add_flag("--json", json, "JSON Lines output (the only format so far)");
 
+  FeatureOptions feature_options;
+  add_feature_options(*serve_cmd, feature_options);
+  auto& pupils_command = add_pupils_command(app);
+
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   if (auto exit_code = vigil::parse_command_line(app, argc, argv)) return *exit_code;
@@ -458,11 +520,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (serve_cmd->parsed()) {
-    const int status = serve(serve_options, *shutdown);
+    const int status = serve(serve_options, feature_options, *shutdown);
     shutdown->stop();
     return status;
   }
   if (captures_cmd->parsed()) return list_captures(data_dir);
+  if (pupils_command.import->parsed()) return run_pupils_import(pupils_command);
   if (users_add_cmd->parsed()) return users_add(users_options);
   if (token_create_cmd->parsed()) return create_token(data_dir, token_uses, token_expires);
   if (token_list_cmd->parsed()) return list_tokens(data_dir, json);

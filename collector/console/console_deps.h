@@ -10,12 +10,15 @@
 
 namespace vigil::collector::console {
 
+struct FeatureDeps;  // console/pages/feature_routes.h
+
 struct ConsoleDeps {
   triage::TriageStore& triage;
   AccountStore& accounts;
   Store& store;
   Sessions& sessions;
   LoginLimiter& limiter;
+  FeatureDeps* features = nullptr;  // exports, legal hold, report, pupil upload; null: those routes are not added
 };
 
 // Every console route: pages, JSON API, event stream, assets.

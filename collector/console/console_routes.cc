@@ -1,4 +1,5 @@
 #include "console/console_deps.h"
+#include "console/pages/feature_routes.h"
 #include "console/pages/pages.h"
 
 namespace vigil::collector::console {
@@ -13,6 +14,7 @@ void add_console_routes(Router& router, ConsoleDeps& deps) {
   add_audit_routes(router, deps);
   add_exception_routes(router, deps);
   add_fleet_routes(router, deps);
+  if (deps.features) add_feature_routes(router, deps);
 }
 
 }  // namespace vigil::collector::console

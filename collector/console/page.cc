@@ -29,7 +29,9 @@ std::string layout(const RequestContext& ctx, std::string_view title, std::strin
       link("/devices", "Devices");
       link("/exceptions", "Exception proposals");
     }
-    if (role == Role::kGovernor || sees_content(role)) link("/overview", "Overview");
+    if (sees_content(role)) link("/overview", "Overview");
+    if (role == Role::kGovernor || sees_content(role)) link("/report", "Governors' report");
+    if (sees_content(role)) link("/directory/import", "Pupil directory");
     nav += "<li class=\"who\">" + escape(ctx.session->username) + " (" + std::string(role_name(role)) +
            ")</li><li><form method=\"post\" action=\"/logout\">" + csrf_field(ctx) + "<button type=\"submit\">Sign out</button></form></li>";
   }

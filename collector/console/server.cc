@@ -139,7 +139,12 @@ class BeastConsoleServer final : public ConsoleServer {
       parser.body_limit(kBodyLimit);
       beast::get_lowest_layer(stream).expires_after(kReadTimeout);
       beast::error_code ec;
-      co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      if (!ec) {
+        const auto target = parser.get().target();
+        if (std::string_view(target.data(), target.size()).substr(0, target.find('?')) == kUploadPath) parser.body_limit(kUploadBodyLimit);
+        co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      }
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof || ec == net::error::connection_reset ||
           ec == net::error::operation_aborted) {
         co_return;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "console/alert_hub.h"
 #include "console/router.h"
@@ -33,6 +34,9 @@ inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 inline constexpr std::chrono::seconds kEventKeepAlive{15};
 inline constexpr uint32_t kHeaderLimit = 16 * 1024;
 inline constexpr uint64_t kBodyLimit = 64 * 1024;
+// The one larger body: a pupil list exported from the MIS (a big secondary's is a few hundred KiB).
+inline constexpr uint64_t kUploadBodyLimit = 8 * 1024 * 1024;
+inline constexpr std::string_view kUploadPath = "/directory/import";
 inline constexpr int kMaxConnections = 512;
 
 class ConsoleServer {

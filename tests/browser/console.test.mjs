@@ -240,7 +240,7 @@ test('roles: a network manager and a governor get 403 for capture content', asyn
     const token = await page.locator('input[name=csrf]').first().inputValue();
     const change = await context.request.post(`${collector.url}/items/${jo.id}/status`, { form: { status: 'resolved', csrf: token }, maxRedirects: 0 });
     assert.equal(change.status(), 403, `${user} may not change an item`);
-    const own = await context.request.get(`${collector.url}${user === 'nm' ? '/devices' : '/overview'}`, { maxRedirects: 0 });
+    const own = await context.request.get(`${collector.url}${user === 'nm' ? '/devices' : '/report'}`, { maxRedirects: 0 });
     assert.equal(own.status(), 200, `${user} still reaches their own page`);
     assert.doesNotMatch(await own.text(), /buy weed|kill myself|jo/);
     await context.close();

@@ -104,8 +104,10 @@ TEST_CASE("roles are enforced per request: content for DSLs only") {
   }
   CHECK(status(f.post(item + "/status", "status=resolved&csrf=" + nm_csrf, nm)) == 403);
   CHECK(status(f.get("/devices", nm)) == 200);
-  CHECK(status(f.get("/overview", gov)) == 200);
-  CHECK(f.get("/overview", gov).response.body().find("everyone hates") == std::string::npos);
+  // Exact counts are for DSLs; governors get /report, where numbers below 5 are suppressed.
+  CHECK(status(f.get("/overview", gov)) == 403);
+  CHECK(status(f.get("/overview", dsl)) == 200);
+  CHECK(f.get("/overview", dsl).response.body().find("everyone hates") == std::string::npos);
 }
 
 TEST_CASE("state changes need the session's CSRF token; changes and views are audited") {

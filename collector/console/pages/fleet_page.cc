@@ -1,5 +1,6 @@
-// GET /devices (network managers: fleet health, no content) and GET /overview (governors and
-// DSLs: anonymous counts by category for the last 30 days, no names, no text).
+// GET /devices (network managers: fleet health, no content) and GET /overview (DSLs: counts by
+// category for the last 30 days, no names, no text; governors use /report, which suppresses
+// small numbers).
 #include <chrono>
 
 #include "app/capture_json.h"
@@ -45,7 +46,8 @@ Reply overview(ConsoleDeps& deps, RequestContext& ctx) {
 
 void add_fleet_routes(Router& router, ConsoleDeps& deps) {
   router.add({http::verb::get, "/devices", {Role::kNetworkManager, Role::kDsl, Role::kDeputyDsl}, false, [&deps](RequestContext& ctx) { return devices(deps, ctx); }});
-  router.add({http::verb::get, "/overview", {Role::kGovernor, Role::kDsl, Role::kDeputyDsl}, false, [&deps](RequestContext& ctx) { return overview(deps, ctx); }});
+  // Exact counts: DSL roles only. Governors get /report, where numbers below 5 are suppressed.
+  router.add({http::verb::get, "/overview", {Role::kDsl, Role::kDeputyDsl}, false, [&deps](RequestContext& ctx) { return overview(deps, ctx); }});
 }
 
 }  // namespace vigil::collector::console

@@ -152,6 +152,10 @@ Reply inbox(ConsoleDeps& deps, RequestContext& ctx, bool json) {
 
 }  // namespace
 
+std::optional<std::string> read_inbox_filter(const Params& query, triage::InboxFilter& filter, int& page) {
+  return read_filter(query, filter, page);
+}
+
 void add_inbox_routes(Router& router, ConsoleDeps& deps) {
   router.add({http::verb::get, "/inbox", kContentRoles, false, [&deps](RequestContext& ctx) { return inbox(deps, ctx, false); }});
   router.add({http::verb::get, "/api/inbox", kContentRoles, false, [&deps](RequestContext& ctx) { return inbox(deps, ctx, true); }});

@@ -8,6 +8,7 @@
 #include "console/html.h"
 #include "console/page.h"
 #include "console/pages/item_json.h"
+#include "console/pages/feature_routes.h"
 #include "console/pages/pages.h"
 
 namespace vigil::collector::console {
@@ -107,6 +108,7 @@ Reply show(ConsoleDeps& deps, RequestContext& ctx, bool json) {
   row("Last", escape(format_time(s.last_at)));
   row("Captures", std::to_string(s.capture_count) + (static_cast<int64_t>(d.captures.size()) < s.capture_count ? " (newest " + std::to_string(d.captures.size()) + " shown)" : ""));
   body += "</dl>" + actions(deps, ctx, d);
+  if (deps.features) body += item_record_controls(*deps.features, ctx, s.id);
   body += "<h2>Captures</h2><ul class=\"items\">";
   for (const auto& v : d.captures) body += capture_card(v);
   body += "</ul><h2>Notes</h2><ul class=\"notes\">";

@@ -89,7 +89,7 @@ void add_login_routes(Router& router, ConsoleDeps& deps) {
                   case Role::kDsl:
                   case Role::kDeputyDsl: return Reply{redirect("/inbox")};
                   case Role::kNetworkManager: return Reply{redirect("/devices")};
-                  case Role::kGovernor: return Reply{redirect("/overview")};
+                  case Role::kGovernor: return Reply{redirect("/report")};  // suppressed counts only
                 }
                 return Reply{redirect("/login")};
               }});

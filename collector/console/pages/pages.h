@@ -15,4 +15,8 @@ void add_exception_routes(Router& router, ConsoleDeps& deps);
 void add_fleet_routes(Router& router, ConsoleDeps& deps);
 void add_event_routes(Router& router);
 
+// The inbox's filters from a query string (category, severity, status, from, to, year,
+// device_group, q, pupil, page), or a message naming the bad one. Shared with the exports.
+std::optional<std::string> read_inbox_filter(const Params& query, triage::InboxFilter& filter, int& page);
+
 }  // namespace vigil::collector::console

@@ -32,7 +32,9 @@ function run(args, input) {
 }
 
 export class Collector {
-  constructor() {
+  // `extraArgs` are added to `serve` (e.g. alert settings).
+  constructor(extraArgs = []) {
+    this.extraArgs = extraArgs;
     this.dir = mkdtempSync(join(tmpdir(), 'vigil-console-'));
     this.data = join(this.dir, 'collector');
     this.agents = 0;
@@ -41,7 +43,7 @@ export class Collector {
   async start() {
     const log = openSync(join(this.dir, 'collector.log'), 'w');
     this.proc = spawn(collectorBin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', this.data, '--port-file', join(this.dir, 'grpc.port'),
-      '--console', '127.0.0.1:0', '--console-port-file', join(this.dir, 'console.port'), '--alert-severity', '5'],
+      '--console', '127.0.0.1:0', '--console-port-file', join(this.dir, 'console.port'), '--alert-severity', '5', ...this.extraArgs],
     { stdio: ['ignore', log, log] });
     closeSync(log);
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
