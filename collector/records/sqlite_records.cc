@@ -49,17 +49,7 @@ Result<std::unique_ptr<SqliteRecords>> SqliteRecords::open(const std::filesystem
 
 Result<void> SqliteRecords::in_transaction(const std::function<Result<void>()>& body) {
   std::lock_guard lock(mutex_);
-  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
-  auto r = body();
-  if (!r) {
-    (void)db_.exec("ROLLBACK");
-    return r;
-  }
-  if (auto c = db_.exec("COMMIT"); !c) {
-    (void)db_.exec("ROLLBACK");
-    return c;
-  }
-  return {};
+  return db_.in_transaction(body);
 }
 
 Result<std::optional<ExportItem>> SqliteRecords::export_item(int64_t id) {

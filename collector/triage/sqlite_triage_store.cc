@@ -468,17 +468,7 @@ class SqliteTriageStore final : public TriageStore {
 
   Result<void> in_transaction(const std::function<Result<void>()>& body) {
     std::lock_guard lock(mutex_);
-    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
-    auto r = body();
-    if (!r) {
-      (void)db_.exec("ROLLBACK");
-      return r;
-    }
-    if (auto c = db_.exec("COMMIT"); !c) {
-      (void)db_.exec("ROLLBACK");
-      return c;
-    }
-    return {};
+    return db_.in_transaction(body);
   }
 
   Result<std::vector<CaptureView>> capture_views(const std::string& sql, const std::vector<Bind>& binds) {

@@ -89,6 +89,20 @@ Result<void> SqliteDb::exec(std::string_view sql) {
   return {};
 }
 
+Result<void> SqliteDb::in_transaction(const std::function<Result<void>()>& body) {
+  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+  auto r = body();
+  if (!r) {
+    (void)exec("ROLLBACK");
+    return r;
+  }
+  if (auto c = exec("COMMIT"); !c) {
+    (void)exec("ROLLBACK");
+    return c;
+  }
+  return {};
+}
+
 Error SqliteDb::error(std::string_view what) const {
   const int code = sqlite3_extended_errcode(db_);
   return make_error(error_kind(code), path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));

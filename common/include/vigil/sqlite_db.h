@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,9 @@ class SqliteDb {
   const std::string& path() const { return path_; }
   Result<void> exec(std::string_view sql);
   Error error(std::string_view what) const;
+  // Runs `body` in one write transaction (BEGIN IMMEDIATE): committed when it succeeds, rolled
+  // back when it or the commit fails. Callers serialise their own threads.
+  Result<void> in_transaction(const std::function<Result<void>()>& body);
 
  private:
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
