@@ -358,8 +358,11 @@ TEST_CASE("a device certificate is renewed over mutual TLS before it expires, an
   REQUIRE(wait_until([&] { return read_file(dir / "agent" / "identity" / "device.crt") != original; }, std::chrono::seconds(kLifetimeSeconds)));
   const auto renewed_after = std::chrono::steady_clock::now() - enrolled_at;
   CHECK(renewed_after >= std::chrono::seconds(kLifetimeSeconds * 2 / 3 - 2));  // not before it was due
-  CHECK(read_file(dir / "agent.log").find("renewed the device certificate") != std::string::npos);
-  CHECK(read_file(dir / "collector.log").find("renewed the certificate of device " + device) != std::string::npos);
+  // The new certificate is on disk a moment before either side has logged it.
+  CHECK(wait_until([&] { return read_file(dir / "agent.log").find("renewed the device certificate") != std::string::npos; },
+                   std::chrono::seconds(10)));
+  CHECK(wait_until([&] { return read_file(dir / "collector.log").find("renewed the certificate of device " + device) != std::string::npos; },
+                   std::chrono::seconds(10)));
 
   // Past the first certificate's expiry the same device still delivers (over the new one).
   const auto expired = enrolled_at + std::chrono::seconds(kLifetimeSeconds + 1);
