@@ -27,7 +27,14 @@ int main(int argc, char** argv) {
   // Required unless a subcommand runs; checked below, since CLI11 would demand them for `enroll` too.
   app.add_option("--collector", options.collector, "collector address, HOST:PORT (required)");
   app.add_option("--data-dir", options.data_dir, "directory for the outbox and device identity (required)");
-  app.add_option("--source", options.sources, "event source; repeatable: replay:FILE (JSON Lines), session:SOCKET (listen for vigil-session helpers) (required)");
+  app.add_option("--source", options.sources, "event source; repeatable: replay:FILE (JSON Lines), session:SOCKET (listen for vigil-session helpers), evdev (keyboards under "
+                 "/dev/input, for Wayland sessions paired through session:SOCKET), evdev:PATH (one evdev device or FIFO) (required)");
+  int64_t helper_grace_s = options.helper_grace.count();
+  app.add_option("--helper-grace", helper_grace_s,
+                 "seconds a session helper that ended without saying goodbye may take to come back before its user's session is "
+                 "reported as a coverage gap")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--rules", options.rules_dir, "rule pack directory")->capture_default_str();
   app.add_option("--phase", options.phase, "the school's age phase: rules meant only for the other phase are left out")
       ->check(CLI::IsMember({"primary", "secondary", "all"}))
@@ -89,6 +96,7 @@ int main(int argc, char** argv) {
   if (options.sources.empty()) return vigil::usage_error(app, "--source is required");
   options.timeout = std::chrono::seconds(timeout_s);
   options.heartbeat_interval = std::chrono::seconds(heartbeat_s);
+  options.helper_grace = std::chrono::seconds(helper_grace_s);
   options.rules_check_interval = std::chrono::seconds(rules_check_s);
   options.backoff_initial = std::chrono::milliseconds(backoff_initial_ms);
   options.backoff_max = std::chrono::milliseconds(backoff_max_ms);

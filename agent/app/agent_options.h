@@ -11,7 +11,7 @@ namespace vigil::agent {
 struct AgentOptions {
   std::string collector;                 // host:port
   std::string data_dir;
-  std::vector<std::string> sources;      // "replay:FILE"
+  std::vector<std::string> sources;      // "replay:FILE", "session:SOCKET", "evdev", "evdev:PATH"
   std::string rules_dir;
   std::string phase = "all";                        // the school's age phase: primary, secondary, all
   std::chrono::seconds rules_check_interval{60};    // how often the rules directory is checked for a new pack; 0: never
@@ -19,6 +19,7 @@ struct AgentOptions {
   std::chrono::seconds timeout{300};     // --once gives up after this long
   bool insecure_loopback = false;        // plaintext gRPC; only to a loopback collector
   std::chrono::seconds heartbeat_interval{60};
+  std::chrono::seconds helper_grace{10};  // a helper gone without goodbye is a coverage gap after this long
   size_t batch_size = 256;               // captures per batch sent to the collector
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{5 * 60 * 1000};

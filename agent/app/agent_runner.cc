@@ -11,6 +11,7 @@
 
 #include "enroll/certificate_renewal.h"
 #include "enroll/device_identity.h"
+#include "events/evdev_source.h"
 #include "events/replay_source.h"
 #include "events/session_source.h"
 #include "forward/forwarder.h"
@@ -54,9 +55,15 @@ Result<std::string> device_id(Outbox& outbox) {
   return text;
 }
 
-Result<std::unique_ptr<EventSource>> make_source(const SourceSpec& spec, const std::atomic<bool>& stop) {
+Result<std::unique_ptr<EventSource>> make_source(const SourceSpec& spec, const std::atomic<bool>& stop, const AgentOptions& o,
+                                                const std::shared_ptr<EvdevPairing>& pairing) {
   if (spec.kind == "replay") return std::unique_ptr<EventSource>(std::make_unique<ReplaySource>(std::filesystem::absolute(spec.target).string()));
-  auto session = SessionSource::open(spec.target, stop);
+  if (spec.kind == "evdev") {
+    auto evdev = EvdevSource::open(spec.target, pairing, stop);
+    if (!evdev) return evdev.error();
+    return std::unique_ptr<EventSource>(std::move(*evdev));
+  }
+  auto session = SessionSource::open(spec.target, stop, {o.helper_grace, pairing});
   if (!session) return session.error();
   return std::unique_ptr<EventSource>(std::move(*session));
 }
@@ -103,17 +110,27 @@ Result<AgentConfig> validate(const AgentOptions& options) {
   if (options.insecure_loopback && !is_loopback_target(options.collector)) {
     return make_error(ErrorCode::kInvalidArgument, "--insecure-loopback only talks to a collector on loopback, not " + options.collector);
   }
+  size_t evdev_sources = 0;
   for (const auto& s : options.sources) {
+    if (s == "evdev") {  // discover keyboards: no target
+      config.sources.push_back({"evdev", ""});
+      ++evdev_sources;
+      continue;
+    }
     const auto sep = s.find(':');
     if (sep == std::string::npos || sep + 1 == s.size()) {
       return make_error(ErrorCode::kInvalidArgument, "--source must be KIND:TARGET (e.g. replay:events.jsonl), not \"" + s + "\"");
     }
     SourceSpec spec{s.substr(0, sep), s.substr(sep + 1)};
-    if (spec.kind != "replay" && spec.kind != "session") {
-      return make_error(ErrorCode::kInvalidArgument, "--source kind \"" + spec.kind + "\" is not supported (supported: replay, session)");
+    if (spec.kind != "replay" && spec.kind != "session" && spec.kind != "evdev") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "--source kind \"" + spec.kind + "\" is not supported (supported: replay, session, evdev, evdev:PATH)");
     }
+    evdev_sources += spec.kind == "evdev";
     config.sources.push_back(std::move(spec));
   }
+  // One seat: every keyboard pairs with the one helper that focused last (session/PROTOCOL.md).
+  if (evdev_sources > 1) return make_error(ErrorCode::kInvalidArgument, "--source evdev may be given once (evdev or evdev:PATH)");
   return config;
 }
 
@@ -192,8 +209,13 @@ int AgentRunner::run() {
                o.collector);
 
   std::vector<std::unique_ptr<EventSource>> sources;
+  // Shared by the session and evdev sources only when both halves of the Wayland key path run.
+  std::shared_ptr<EvdevPairing> pairing;
+  if (std::any_of(config_.sources.begin(), config_.sources.end(), [](const SourceSpec& s) { return s.kind == "evdev"; })) {
+    pairing = std::make_shared<EvdevPairing>();
+  }
   for (const auto& spec : config_.sources) {
-    auto source = make_source(spec, stop_);
+    auto source = make_source(spec, stop_, o, pairing);
     if (!source) {
       spdlog::critical("--source {}:{}: {}", spec.kind, spec.target, source.error().message);
       return 1;

@@ -15,8 +15,8 @@
 namespace vigil::agent {
 
 struct SourceSpec {
-  std::string kind;    // "replay" or "session"
-  std::string target;  // the file
+  std::string kind;    // "replay", "session" or "evdev"
+  std::string target;  // the file, socket or device; empty for evdev: discover keyboards
 };
 
 struct AgentConfig {

@@ -1,17 +1,28 @@
 #include "events/session_source.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 namespace vigil::agent {
+namespace {
 
-Result<std::unique_ptr<SessionSource>> SessionSource::open(const std::string& socket_path, const std::atomic<bool>& stop) {
-  auto server = platform::listen_local(socket_path);
-  if (!server) return server.error();
-  return std::unique_ptr<SessionSource>(new SessionSource(socket_path, std::move(*server), stop));
+std::string utc_seconds(std::chrono::system_clock::time_point t) {
+  const auto s = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  return google::protobuf::util::TimeUtil::ToString(google::protobuf::util::TimeUtil::SecondsToTimestamp(s));
 }
 
-SessionSource::SessionSource(std::string path, std::unique_ptr<platform::LocalSocketServer> server, const std::atomic<bool>& stop)
-    : path_(std::move(path)), server_(std::move(server)), stop_(stop) {}
+}  // namespace
+
+Result<std::unique_ptr<SessionSource>> SessionSource::open(const std::string& socket_path, const std::atomic<bool>& stop,
+                                                           SessionSourceOptions options) {
+  auto server = platform::listen_local(socket_path);
+  if (!server) return server.error();
+  return std::unique_ptr<SessionSource>(new SessionSource(socket_path, std::move(*server), stop, std::move(options)));
+}
+
+SessionSource::SessionSource(std::string path, std::unique_ptr<platform::LocalSocketServer> server, const std::atomic<bool>& stop,
+                             SessionSourceOptions options)
+    : path_(std::move(path)), server_(std::move(server)), stop_(stop), options_(std::move(options)) {}
 
 std::string SessionSource::last_warning() const {
   std::lock_guard lock(mutex_);
@@ -20,23 +31,54 @@ std::string SessionSource::last_warning() const {
 
 std::string SessionSource::state() const {
   std::lock_guard lock(mutex_);
-  if (helpers_.empty()) return "waiting: no session helper connected";
   std::string gaps;
+  const auto add_gap = [&](const std::string& gap) { gaps += (gaps.empty() ? "" : "; ") + gap; };
+  // Never silent: a helper killed with its supervisor leaves no connection to report on.
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [uid, l] : lost_) {
+    if (now - l.since >= options_.helper_grace) {
+      add_gap(l.user + ": helper stopped unexpectedly at " + utc_seconds(l.when) + "; session of " + l.user + " not monitored");
+    }
+  }
+  // A helper that needs the evdev route is covered once the service reads a keyboard for it.
+  const bool evdev_keys = options_.pairing && options_.pairing->keyboards() > 0;
   size_t active = 0;
   for (const auto& [id, h] : helpers_) {
     bool helper_active = true;
-    const auto add_gap = [&](const std::string& state) {
-      gaps += (gaps.empty() ? "" : "; ") + h.peer.user + " (" + h.display + "): " + state;
+    const auto add_helper_gap = [&](const std::string& state) {
+      add_gap(h.peer.user + " (" + h.display + "): " + state);
       helper_active = false;
     };
-    if (h.coverage != "active") add_gap(h.coverage);
+    const bool lifted = h.pairs_evdev && evdev_keys && h.coverage.rfind(kPartialCoveragePrefix, 0) == 0;
+    if (h.coverage != "active" && !lifted) add_helper_gap(h.coverage);
     for (const auto& [route, route_state] : h.route_coverage) {
-      if (route_state != "active") add_gap(route_state);
+      if (route_state != "active") add_helper_gap(route_state);
     }
     active += helper_active;
   }
   if (!gaps.empty()) return "gap: " + gaps;
+  if (helpers_.empty()) return "waiting: no session helper connected";
   return "active: " + std::to_string(active) + " session helper" + (active == 1 ? "" : "s");
+}
+
+void SessionSource::lost(uint64_t connection, const std::string& how) {
+  Helper& h = helpers_.at(connection);
+  if (h.pairs_evdev && options_.pairing) {
+    PairingEvent gone;
+    gone.kind = PairingEvent::Kind::kGone;
+    gone.at = std::chrono::steady_clock::now();
+    gone.connection = connection;
+    options_.pairing->publish(std::move(gone));
+  }
+  if (h.said_goodbye) {
+    spdlog::info("{}: session helper of {} {} after saying goodbye", name(), h.peer.user, how);
+    return;
+  }
+  lost_[h.peer.uid] = {h.peer.user, std::chrono::system_clock::now(), std::chrono::steady_clock::now()};
+  spdlog::warn("{}: session helper of {} (pid {}) {} without saying goodbye; a coverage gap is reported unless a helper of {} "
+               "connects within {} s",
+               name(), h.peer.user, h.peer.pid, how, h.peer.user,
+               std::chrono::duration_cast<std::chrono::seconds>(options_.helper_grace).count());
 }
 
 void SessionSource::warn(std::string message) {
@@ -63,13 +105,14 @@ void SessionSource::handle(platform::SocketEvent event) {
   if (event.kind == Kind::kConnected) {
     helpers_[event.connection].peer = event.peer;
     spdlog::info("{}: session helper connected (user {}, uid {}, pid {})", name(), event.peer.user, event.peer.uid, event.peer.pid);
+    if (lost_.erase(event.peer.uid) > 0) spdlog::info("{}: a session helper of {} is back; its coverage gap is cleared", name(), event.peer.user);
     return;
   }
   auto it = helpers_.find(event.connection);
   if (it == helpers_.end()) return;
   if (event.kind == Kind::kClosed) {
     // Units already received are in the pipeline; only the line being typed is lost.
-    spdlog::info("{}: session helper of {} disconnected", name(), it->second.peer.user);
+    lost(event.connection, "disconnected");
     helpers_.erase(it);
     return;
   }
@@ -90,6 +133,37 @@ void SessionSource::handle(platform::SocketEvent event) {
                coverage && !coverage->route.empty() && !helper.route_coverage.contains(coverage->route) &&
                helper.route_coverage.size() >= kMaxCoverageRoutes) {
       problem = "more than " + std::to_string(kMaxCoverageRoutes) + " coverage routes";
+    } else if (std::holds_alternative<GoodbyeMessage>(**message)) {
+      helper.said_goodbye = true;
+      spdlog::info("{}: session helper of {} is ending ({})", name(), helper.peer.user, std::get<GoodbyeMessage>(**message).reason);
+    } else if (auto* evdev = std::get_if<EvdevMessage>(&**message)) {
+      helper.pairs_evdev = true;
+      if (options_.pairing) {
+        PairingEvent declared;
+        declared.kind = PairingEvent::Kind::kDeclared;
+        declared.at = std::chrono::steady_clock::now();
+        declared.connection = event.connection;
+        declared.user = helper.peer.user;
+        declared.session_id = "uid " + std::to_string(helper.peer.uid) + " pid " + std::to_string(helper.peer.pid);
+        declared.keymap = std::move(evdev->keymap);
+        options_.pairing->publish(std::move(declared));
+      } else {
+        spdlog::warn("{}: the session helper of {} needs keys from evdev, but this agent has no --source evdev", name(), helper.peer.user);
+      }
+    } else if (auto* focus = std::get_if<FocusMessage>(&**message); focus && !helper.pairs_evdev) {
+      problem = "focus frame before an evdev frame";
+    } else if (focus) {
+      // The window id only: titles are pupil content and stay out of logs.
+      spdlog::debug("{}: focus of {}: window {}{}{}", name(), helper.peer.user, focus->window.id, focus->password ? " (password field)" : "",
+                    focus->grab ? " (keyboard grabbed)" : "");
+      if (options_.pairing) {
+        PairingEvent changed;
+        changed.kind = PairingEvent::Kind::kFocus;
+        changed.at = std::chrono::steady_clock::now();
+        changed.connection = event.connection;
+        changed.focus = std::move(*focus);
+        options_.pairing->publish(std::move(changed));
+      }
     } else if (coverage) {
       (coverage->route.empty() ? helper.coverage : helper.route_coverage[coverage->route]) = coverage->state;
       if (coverage->state != "active") spdlog::warn("{}: session of {} is not monitored: {}", name(), helper.peer.user, coverage->state);
@@ -116,6 +190,7 @@ void SessionSource::handle(platform::SocketEvent event) {
     }
     if (!problem.empty()) {
       const std::string user = helper.peer.user;
+      lost(event.connection, "was dropped");
       helpers_.erase(it);
       server_->disconnect(event.connection);
       lock.unlock();

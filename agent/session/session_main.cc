@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -17,7 +20,9 @@
 #include "browser/browser_watch.h"
 #include "browser/page_limiter.h"
 #include "browser/page_text.h"
+#include "events/desktop_keys.h"
 #include "session/restart_policy.h"
+#include "session/session_keymap.h"
 #include "session/session_protocol.h"
 #include "vigil/cli.h"
 #include "vigil/platform/child_process.h"
@@ -45,6 +50,11 @@ constexpr std::chrono::milliseconds kHandOnSlack{150};
 constexpr std::chrono::milliseconds kIdleWake{1000};
 // Between attempts to reach vigil-agent when it is not running (yet).
 constexpr std::chrono::milliseconds kReconnectDelay{1000};
+// A helper paired with the service's evdev keys looks at the password-field state this often, so
+// the service hears of a password field well within its own settle delay (250 ms) for keys.
+constexpr std::chrono::milliseconds kPairingPoll{100};
+// Coverage of a helper that sees windows but not keys, until the service pairs evdev keys with it.
+constexpr const char* kWindowsOnlyCoverage = "partial: window titles only; keystrokes need the evdev route";
 // Frames kept while the agent is away; beyond this the oldest go (the helper holds no log).
 constexpr size_t kMaxPendingFrames = 256;
 // Windows whose last title we remember, to hand on each title once rather than at every focus.
@@ -59,6 +69,19 @@ class AgentLink {
   void set_coverage(std::string state) {
     coverage_ = std::move(state);
     send(agent::CoverageMessage{coverage_, {}});
+    flush();
+  }
+
+  // Keys from the service's evdev reader: declared (with the layout) and the focus state, both
+  // re-sent on reconnect so a restarted agent pairs again at once.
+  void set_pairing(platform::KeymapNames keymap) { pairing_ = agent::EvdevMessage{std::move(keymap)}; }
+  void set_focus(agent::FocusMessage focus) {
+    focus_ = focus;
+    // While the agent is away only the latest focus matters: the greeting carries it.
+    if (client_) send(std::move(focus));
+  }
+  void say_goodbye(std::string reason) {
+    send(agent::GoodbyeMessage{std::move(reason)});
     flush();
   }
 
@@ -92,6 +115,9 @@ class AgentLink {
       std::string greeting = agent::encode_frame(agent::HelloMessage{agent::kSessionProtocolVersion, display_});
       if (!coverage_.empty()) greeting += agent::encode_frame(agent::CoverageMessage{coverage_, {}});
       for (const auto& [route, state] : route_coverage_) greeting += agent::encode_frame(agent::CoverageMessage{state, route});
+      if (pairing_) greeting += agent::encode_frame(*pairing_);
+      // The latest focus, so the agent pairs at once; frames still queued follow and end on it too.
+      if (pairing_ && focus_) greeting += agent::encode_frame(*focus_);
       if (!client_->send(greeting)) {
         client_.reset();
         return;
@@ -116,28 +142,13 @@ class AgentLink {
   std::string display_;
   std::string coverage_;
   std::map<std::string, std::string> route_coverage_;
+  std::optional<agent::EvdevMessage> pairing_;
+  std::optional<agent::FocusMessage> focus_;
   std::unique_ptr<platform::LocalSocketClient> client_;
   std::deque<std::string> pending_;
   Clock::time_point next_attempt_{};
   bool warned_ = false;
 };
-
-agent::KeyKind key_kind(platform::KeyAction a) {
-  switch (a) {
-    case platform::KeyAction::kText: return agent::KeyKind::kText;
-    case platform::KeyAction::kBackspace: return agent::KeyKind::kBackspace;
-    case platform::KeyAction::kDelete: return agent::KeyKind::kDelete;
-    case platform::KeyAction::kLeft: return agent::KeyKind::kLeft;
-    case platform::KeyAction::kRight: return agent::KeyKind::kRight;
-    case platform::KeyAction::kHome: return agent::KeyKind::kHome;
-    case platform::KeyAction::kEnd: return agent::KeyKind::kEnd;
-    case platform::KeyAction::kEnter: return agent::KeyKind::kEnter;
-    case platform::KeyAction::kTab: return agent::KeyKind::kTab;
-    case platform::KeyAction::kCursorLost: return agent::KeyKind::kCursorLost;
-    case platform::KeyAction::kIgnored: return agent::KeyKind::kIgnored;
-  }
-  return agent::KeyKind::kIgnored;
-}
 
 std::chrono::system_clock::time_point wall_time(Clock::time_point t) {
   return std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
@@ -175,6 +186,7 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
       stop_cv.wait_for(lock, kReconnectDelay);
       link.flush();
     }
+    link.say_goodbye("stopped");
     return 0;
   }
   auto passwords = platform::start_password_detector();
@@ -185,10 +197,33 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
   } else {
     link.flush();
   }
+  // Wayland: the desktop source sees windows but not keys; the service reads the keyboard and
+  // pairs its keys with the focus this helper reports as soon as it changes (not after the settle
+  // delay below: the service applies its own).
+  const bool pairs_evdev = !(*desktop)->provides_keys();
+  if (pairs_evdev) {
+    std::ifstream keyboard_file(agent::kSystemKeyboardFile);
+    const std::string system_keyboard((std::istreambuf_iterator<char>(keyboard_file)), std::istreambuf_iterator<char>());
+    const auto keymap = agent::session_keymap([](const char* name) { return std::getenv(name); }, system_keyboard);
+    spdlog::info("keys come from the service's evdev reader; session layout \"{}\" variant \"{}\"", keymap.layout, keymap.variant);
+    link.set_pairing(keymap);
+    if (passwords) link.set_coverage(kWindowsOnlyCoverage);  // lifted by the agent once it reads a keyboard
+  }
+  platform::WindowInfo paired_window;
+  bool paired_grab = false;
 
   // Every desktop event waits kPasswordSettle here before it is handled (see above).
   std::deque<platform::DesktopEvent> queue;
-  auto enqueue = [&](const platform::DesktopEvent& ev) { queue.push_back(ev); };
+  auto enqueue = [&](const platform::DesktopEvent& ev) {
+    queue.push_back(ev);
+    using Kind = platform::DesktopEvent::Kind;
+    if (ev.kind == Kind::kFocus) paired_window = ev.window;
+    else if (ev.kind == Kind::kTitle) paired_window.title = ev.window.title;
+    else if (ev.kind == Kind::kGrabStarted) paired_grab = true;
+    else if (ev.kind == Kind::kGrabEnded) paired_grab = false;
+  };
+  std::optional<agent::FocusMessage> focus_sent;
+  Clock::time_point focus_sent_at{};
 
   // The browser route has its own thread (its socket is not the display's); its reports are
   // handled at the main loop's next pass, which every key and at least every kIdleWake brings.
@@ -295,6 +330,7 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     if (!queue.empty()) wake = std::min(wake, queue.front().at + kPasswordSettle + kHandOnSlack);
     if (const auto idle = assembler.idle_deadline()) wake = std::min(wake, *idle);
     if (const auto next_page = pages.next_due()) wake = std::min(wake, *next_page);
+    if (pairs_evdev) wake = std::min(wake, now + kPairingPoll);
     const auto timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(wake - now), std::chrono::milliseconds(0));
     if (auto r = (*desktop)->pump(enqueue, timeout); !r) {
       spdlog::error("desktop source ended: {}", r.error().message);
@@ -355,7 +391,7 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
             break;
           }
           dropping = false;
-          assembler.key({key_kind(ev.action), ev.text, ev.shortcut}, ev.at);
+          assembler.key(agent::to_key(ev), ev.at);
           break;
       }
     }
@@ -365,12 +401,30 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
       link.set_route_coverage("browser", *state);
     }
     assembler.tick(Clock::now());
+    if (pairs_evdev) {
+      // Privacy: without AT-SPI every field might be a password field, so the service drops all.
+      agent::FocusMessage f;
+      f.window = {paired_window.id, paired_window.app, paired_window.app_path, paired_window.title};
+      f.password = !passwords || (*passwords)->password_focused() ||
+                   (agent::is_browser_app(paired_window.app, paired_window.app_path) && browsers.password_focused_now());
+      f.grab = paired_grab;
+      const auto same = [](const agent::FocusMessage& a, const agent::FocusMessage& b) {
+        return a.window.id == b.window.id && a.window.app == b.window.app && a.window.app_path == b.window.app_path &&
+               a.window.title == b.window.title && a.password == b.password && a.grab == b.grab;
+      };
+      if (!focus_sent || !same(*focus_sent, f) || Clock::now() - focus_sent_at >= agent::kFocusRefresh) {
+        focus_sent = f;
+        focus_sent_at = Clock::now();
+        link.set_focus(std::move(f));
+      }
+    }
     link.flush();
   }
   stop = true;
   browser_thread.join();
   assembler.flush(Clock::now());
-  link.flush();
+  // A clean end (logout, SIGTERM, display gone) is not a coverage gap: the agent is told so.
+  link.say_goodbye(desktop_failed ? "display gone" : "stopped");
   return desktop_failed ? agent::kHelperDisplayGone : agent::kHelperStopped;
 }
 

@@ -51,6 +51,35 @@ Result<SessionMessage> parse(const json& j) {
     }
     return SessionMessage(std::move(c));
   }
+  if (*type == "goodbye") {
+    auto reason = string_field(j, "reason");
+    if (!reason) return reason.error();
+    return SessionMessage(GoodbyeMessage{*reason});
+  }
+  if (*type == "evdev") {
+    EvdevMessage e;
+    auto& k = e.keymap;
+    for (auto [name, target] : {std::pair{"rules", &k.rules}, {"model", &k.model}, {"layout", &k.layout}, {"variant", &k.variant}, {"options", &k.options}}) {
+      auto v = string_field(j, name);
+      if (!v) return v.error();
+      *target = std::move(*v);
+    }
+    return SessionMessage(std::move(e));
+  }
+  if (*type == "focus") {
+    FocusMessage f;
+    for (auto [name, target] : {std::pair{"window", &f.window.id}, {"app", &f.window.app}, {"app_path", &f.window.app_path}, {"title", &f.window.title}}) {
+      auto v = string_field(j, name);
+      if (!v) return v.error();
+      *target = std::move(*v);
+    }
+    for (auto [name, target] : {std::pair{"password", &f.password}, {"grab", &f.grab}}) {
+      auto it = j.find(name);
+      if (it == j.end() || !it->is_boolean()) return make_error(ErrorCode::kInvalidArgument, std::string("field \"") + name + "\" must be a boolean");
+      *target = it->get<bool>();
+    }
+    return SessionMessage(std::move(f));
+  }
   if (*type != "unit") return make_error(ErrorCode::kInvalidArgument, "unknown frame type \"" + *type + "\"");
   UnitMessage u;
   auto line = uint_field(j, "line");
@@ -112,6 +141,14 @@ std::string encode_frame(const SessionMessage& message) {
   } else if (const auto* c = std::get_if<CoverageMessage>(&message)) {
     j = {{"type", "coverage"}, {"state", c->state}};
     if (!c->route.empty()) j["route"] = c->route;
+  } else if (const auto* g = std::get_if<GoodbyeMessage>(&message)) {
+    j = {{"type", "goodbye"}, {"reason", g->reason}};
+  } else if (const auto* e = std::get_if<EvdevMessage>(&message)) {
+    const auto& k = e->keymap;
+    j = {{"type", "evdev"}, {"rules", k.rules}, {"model", k.model}, {"layout", k.layout}, {"variant", k.variant}, {"options", k.options}};
+  } else if (const auto* f = std::get_if<FocusMessage>(&message)) {
+    j = {{"type", "focus"},          {"window", f->window.id},  {"app", f->window.app}, {"app_path", f->window.app_path},
+         {"title", f->window.title}, {"password", f->password}, {"grab", f->grab}};
   } else {
     const auto& u = std::get<UnitMessage>(message);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(u.observed_at.time_since_epoch()).count();

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "assembly/text_assembler.h"
+#include "vigil/platform/evdev_key_reader.h"
 #include "vigil/result.h"
 
 namespace vigil::agent {
@@ -42,7 +43,32 @@ struct CoverageMessage {
 // A route name in a coverage frame is at most this long.
 inline constexpr size_t kMaxRouteBytes = 64;
 
-using SessionMessage = std::variant<HelloMessage, UnitMessage, CoverageMessage>;
+// The helper is ending on purpose (logout, SIGTERM, display gone): its connection closing is not
+// a coverage gap. A connection that closes without it is one, unless the user's helper comes back.
+struct GoodbyeMessage {
+  std::string reason;  // "stopped", "display gone", ...; for the log
+};
+
+// A helper whose desktop source gives no keys (Wayland) asks the service to read the keyboard
+// from evdev and pair the keys with its focus; `keymap` is the session's layout.
+struct EvdevMessage {
+  platform::KeymapNames keymap;
+};
+
+// The paired helper's view, sent on every change and at least every kFocusRefresh: the focused
+// window, and whether keys must be dropped (a password field is focused, or another client
+// holds the keyboard).
+struct FocusMessage {
+  WindowContext window;
+  bool password = false;
+  bool grab = false;
+};
+
+// A paired helper re-sends its focus at least this often, so the service can tell a live helper
+// from a hung one (a stopped process keeps its socket open).
+inline constexpr std::chrono::milliseconds kFocusRefresh{2000};
+
+using SessionMessage = std::variant<HelloMessage, UnitMessage, CoverageMessage, GoodbyeMessage, EvdevMessage, FocusMessage>;
 
 std::string encode_frame(const SessionMessage& message);
 UnitMessage unit_message(const TextUnit& unit, std::chrono::system_clock::time_point observed_at);

@@ -42,6 +42,10 @@ class DesktopSource {
   virtual ~DesktopSource() = default;
   // "x11"; names the capture route in the helper's hello.
   virtual std::string kind() const = 0;
+  // False for sources that see windows but no keys (a Wayland compositor gives no client other
+  // clients' keys): the helper then asks the service to read keys from evdev and pairs them with
+  // its focus (agent/session/PROTOCOL.md).
+  virtual bool provides_keys() const { return true; }
   // Waits up to `timeout` for the display server, publishes to `sink` (on the calling thread)
   // every event that has arrived, in order, and returns; an error means the display went away.
   // The first call starts with a kFocus for the window focused now. The caller owns the only

@@ -25,6 +25,8 @@ struct KeymapNames {  // xkbcommon RMLVO; empty fields take the library defaults
   std::string layout;   // e.g. "gb"
   std::string variant;
   std::string options;  // e.g. "compose:ralt"
+
+  bool operator==(const KeymapNames&) const = default;
 };
 
 class EvdevKeyReader {
@@ -33,9 +35,16 @@ class EvdevKeyReader {
   // Reads the records available within `timeout` and publishes a kKey event per key press (and
   // auto-repeat). Returns false once the descriptor reached end of file.
   virtual Result<bool> pump(const std::function<void(const DesktopEvent&)>& sink, std::chrono::milliseconds timeout) = 0;
+  // Maps later keys with another layout (the paired session's); modifiers held now are forgotten.
+  virtual Result<void> set_keymap(const KeymapNames& names) = 0;
 };
 
 // Takes ownership of `fd`.
 Result<std::unique_ptr<EvdevKeyReader>> open_evdev_reader(int fd, const KeymapNames& names);
+
+// Opens `path` (an evdev node, or a FIFO that carries the same records) read-only and
+// non-blocking. A FIFO opens even before any writer has; pump() reports end of file once the
+// last writer closes, and the caller may open it again.
+Result<std::unique_ptr<EvdevKeyReader>> open_evdev_device(const std::string& path, const KeymapNames& names);
 
 }  // namespace vigil::platform
