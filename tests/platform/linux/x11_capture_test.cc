@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 
 #include "support/process.h"
@@ -46,8 +47,10 @@ std::string all_bytes_of(const std::filesystem::path& dir) {
 // listening for helpers, and the helper.
 class Desktop {
  public:
-  // `helper_flags` go to vigil-session after --agent-socket (e.g. --supervise).
-  explicit Desktop(std::vector<std::string> helper_flags = {}) : helper_flags_(std::move(helper_flags)) {
+  // `helper_flags` go to vigil-session after --agent-socket (e.g. --supervise), `agent_flags` to
+  // vigil-agent.
+  explicit Desktop(std::vector<std::string> helper_flags = {}, const std::vector<std::string>& agent_flags = {})
+      : helper_flags_(std::move(helper_flags)) {
     start_display();
     setenv("DISPLAY", display_.c_str(), 1);  // every child below inherits it
     unsetenv("WAYLAND_DISPLAY");
@@ -60,11 +63,11 @@ class Desktop {
                     "openbox did not take over " << display_ << ": " << read_file(dir_ / "openbox.log") << read_file(dir_ / "xvfb.log"));
     collector_ = std::make_unique<CollectorProcess>(dir_ / "collector", dir_ / "collector.log");
     socket_ = (dir_ / "session.sock").string();
-    agent_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{agent_binary(), "--collector", collector_->address(), "--data-dir", (dir_ / "agent").string(),
-                                 "--source", "session:" + socket_, "--rules", small_pack_dir(), "--insecure-loopback",
-                                 "--heartbeat-interval", "1", "--log-level", "debug"},
-        dir_ / "agent.log");
+    std::vector<std::string> agent_argv{agent_binary(), "--collector", collector_->address(), "--data-dir", (dir_ / "agent").string(),
+                                        "--source", "session:" + socket_, "--rules", small_pack_dir(), "--insecure-loopback",
+                                        "--heartbeat-interval", "1", "--log-level", "debug"};
+    agent_argv.insert(agent_argv.end(), agent_flags.begin(), agent_flags.end());
+    agent_ = std::make_unique<ChildProcess>(agent_argv, dir_ / "agent.log");
     REQUIRE_MESSAGE(wait_until([&] { return std::filesystem::exists(socket_) || !agent_->running(); }, kStartTimeout),
                     read_file(dir_ / "agent.log"));
     start_helper();
@@ -356,4 +359,85 @@ TEST_CASE("nothing typed while another client holds a keyboard grab is captured;
   // Units are handled in the order typed, so everything from the grab has been through the helper.
   for (const auto& c : d.collector_->captures()) CHECK(c["text"].get<std::string>().find("during") == std::string::npos);
   CHECK(d.collector_->captures().size() == 1);
+}
+
+namespace {
+
+// `vigil-collector devices --json`: the coverage gaps of the one device and when it was last seen.
+struct DeviceView {
+  std::string gaps;
+  std::string last_seen;
+};
+
+DeviceView device_view(Desktop& d) {
+  DeviceView v;
+  for (const auto& dev : d.collector_->devices()) {
+    v.gaps = dev["coverage_gaps"].dump();
+    if (dev["last_seen"].is_string()) v.last_seen = dev["last_seen"].get<std::string>();
+  }
+  return v;
+}
+
+// UTC "YYYY-MM-DDTHH:MM:SS", the whole-second prefix of the collector's timestamps.
+std::string utc_second(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return buffer;
+}
+
+}  // namespace
+
+// Issue 5: "a killed helper is restarted" covers the helper alone; when its supervisor is killed
+// too, nothing comes back and the collector must say so rather than show a quiet, covered PC.
+TEST_CASE("helper and supervisor killed: a coverage gap after the grace period, cleared when a helper returns; a clean exit leaves none") {
+  constexpr auto kGrace = std::chrono::seconds(1);
+  Desktop d({"--supervise"}, {"--helper-grace", std::to_string(kGrace.count())});
+  const std::string user = getenv("USER") ? getenv("USER") : "root";
+  const long helper = d.connected_helper_pid();
+  REQUIRE(helper > 0);
+  d.helper_->signal(SIGKILL);  // the supervisor first, so nothing restarts the helper
+  REQUIRE(d.helper_->wait_for(kStopTimeout).has_value());
+  REQUIRE(::kill(static_cast<pid_t>(helper), SIGKILL) == 0);
+
+  DeviceView view;
+  const bool gap = wait_until(
+      [&] {
+        view = device_view(d);
+        return view.gaps.find("helper stopped unexpectedly") != std::string::npos;
+      },
+      kDeliveryTimeout);
+  REQUIRE_MESSAGE(gap, view.gaps << read_file(d.dir_ / "agent.log"));
+  CHECK(view.gaps.find("session of " + user + " not monitored") != std::string::npos);
+  CHECK(view.gaps.find("session:" + d.socket_) != std::string::npos);
+
+  // A helper of the same user connecting again clears it.
+  d.start_helper();
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.gaps == "[]";
+                      },
+                      kDeliveryTimeout),
+                  view.gaps);
+
+  // Logout: SIGTERM to the supervisor stops its helper, which says goodbye. Once a heartbeat
+  // built well after the grace period has reached the collector, there is still no gap.
+  d.helper_->signal(SIGTERM);
+  const auto status = d.helper_->wait_for(kStopTimeout);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  REQUIRE_MESSAGE(wait_until([&] { return log_contains(d.dir_ / "agent.log", "after saying goodbye"); }, kStartTimeout),
+                  read_file(d.dir_ / "agent.log") << read_file(d.dir_ / "session.log"));
+  const std::string after_grace = utc_second(std::chrono::system_clock::now() + kGrace + std::chrono::seconds(1));
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.last_seen.substr(0, after_grace.size()) > after_grace;
+                      },
+                      kDeliveryTimeout),
+                  view.last_seen);
+  CHECK(view.gaps == "[]");
 }
