@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "events/desktop_keys.h"
 #include "vigil/platform/evdev_discovery.h"
@@ -34,6 +35,11 @@ Result<std::unique_ptr<EvdevSource>> EvdevSource::open(const std::string& path, 
                                                         const std::atomic<bool>& stop) {
   std::unique_ptr<EvdevSource> source(new EvdevSource(path, std::move(pairing), stop));
   if (!path.empty()) {
+    // A regular file would be read to its end and opened again for ever, replaying its keys.
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) {
+      return make_error(ErrorCode::kInvalidArgument, path + " is a regular file; evdev:PATH takes an input device or a FIFO");
+    }
     auto device = platform::open_evdev_device(path, source->pairing_->keymap().first);
     if (!device) return device.error();
     source->start_reader(path, std::move(*device));
