@@ -74,6 +74,13 @@ void SessionSource::lost(uint64_t connection, const std::string& how) {
     spdlog::info("{}: session helper of {} {} after saying goodbye", name(), h.peer.user, how);
     return;
   }
+  // Its replacement may have connected before this close was seen (connection ids only grow).
+  for (const auto& [other, o] : helpers_) {
+    if (other > connection && o.peer.uid == h.peer.uid) {
+      spdlog::info("{}: session helper of {} {} without saying goodbye; a newer one is already connected", name(), h.peer.user, how);
+      return;
+    }
+  }
   lost_[h.peer.uid] = {h.peer.user, std::chrono::system_clock::now(), std::chrono::steady_clock::now()};
   spdlog::warn("{}: session helper of {} (pid {}) {} without saying goodbye; a coverage gap is reported unless a helper of {} "
                "connects within {} s",

@@ -24,7 +24,7 @@ struct PeerCredentials {
 struct SocketEvent {
   enum class Kind { kConnected, kData, kClosed };
   Kind kind = Kind::kData;
-  uint64_t connection = 0;  // unique for this server's lifetime
+  uint64_t connection = 0;  // unique for this server's lifetime, and increasing: a later connect has a larger id
   PeerCredentials peer;     // checked once, at connect
   std::string data;         // kData: the bytes received (any framing is the caller's)
 };
