@@ -18,6 +18,18 @@ async function inboxJson(page, query = 'status=all') {
   return page.evaluate(async (q) => (await fetch(`/api/inbox?${q}`)).json(), query);
 }
 
+// Listens on the console's event stream from inside the page, keeping the raw alert frames in
+// window.__frames (so de-duplication is checked server-side); resolves once the stream is open.
+async function openAlertStream(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    const es = new EventSource('/events');
+    es.addEventListener('alert', (e) => window.__frames.push(JSON.parse(e.data)));
+    window.__es = es;
+  });
+  await until(() => page.evaluate(() => window.__es.readyState === 1), 10000, 'the event stream to open');
+}
+
 async function itemFor(page, user, category) {
   const inbox = await inboxJson(page);
   return inbox.items.find((i) => i.user === user && i.category === category);
@@ -227,14 +239,7 @@ test('roles: a network manager and a governor get 403 for capture content', asyn
 test('a severity-5 ingest raises one live alert in an open DSL console within 10 s', async () => {
   const { context, page } = await signIn('dsl1');
   await page.goto(`${collector.url}/inbox`);
-  // Raw frames as the server sends them, to check de-duplication server-side.
-  await page.evaluate(() => {
-    window.__frames = [];
-    const es = new EventSource('/events');
-    es.addEventListener('alert', (e) => window.__frames.push(JSON.parse(e.data)));
-    window.__es = es;
-  });
-  await until(() => page.evaluate(() => window.__es.readyState === 1), 10000, 'the event stream to open');
+  await openAlertStream(page);
   collector.ingest([event('riley', 'i want to kill myself tonight')]);
   const ingested = Date.now();
   const notice = page.locator('#live-alerts .live-alert', { hasText: 'riley' });
@@ -248,13 +253,7 @@ test('a severity-5 ingest raises one live alert in an open DSL console within 10
   // A second severity-5 capture joins riley's item: no second alert for it. Casey's alert, ingested
   // after it, marks the point by which a duplicate would have arrived.
   await page.goto(`${collector.url}/inbox`);
-  await page.evaluate(() => {
-    window.__frames = [];
-    const es = new EventSource('/events');
-    es.addEventListener('alert', (e) => window.__frames.push(JSON.parse(e.data)));
-    window.__es = es;
-  });
-  await until(() => page.evaluate(() => window.__es.readyState === 1), 10000, 'the event stream to open');
+  await openAlertStream(page);
   collector.ingest([event('riley', 'going to hang myself'), event('casey', 'honestly kms')]);
   const frames = await until(async () => {
     const f = await page.evaluate(() => window.__frames);
