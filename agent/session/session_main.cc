@@ -177,8 +177,16 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     }
     return 0;
   }
-  auto passwords = platform::start_password_detector();
-  if (!passwords) {
+  // A source without keys (wlroots) covers window titles only; never reported as fully active.
+  // It needs no password detector: with no keys there is nothing to drop.
+  const auto keys_gap = (*desktop)->keys_gap();
+  Result<std::unique_ptr<platform::PasswordDetector>> passwords =
+      keys_gap ? Result<std::unique_ptr<platform::PasswordDetector>>(make_error(ErrorCode::kUnavailable, *keys_gap))
+               : platform::start_password_detector();
+  if (keys_gap) {
+    spdlog::warn("this session is monitored for window titles only: {}", *keys_gap);
+    link.set_coverage("partial: window titles only; " + *keys_gap);
+  } else if (!passwords) {
     // Privacy: without AT-SPI a password field looks like any other, so no key is captured.
     spdlog::error("password fields cannot be recognised ({}); keystrokes are not captured", passwords.error().message);
     link.set_coverage("unavailable: keystrokes not captured: " + passwords.error().message);
