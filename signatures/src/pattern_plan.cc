@@ -193,7 +193,7 @@ namespace {
 // A split never goes deeper than this, nor makes more parts than kMaxPatternParts, nor adds more
 // than kMaxSplitExtraLiterals literals to the pattern's.
 constexpr size_t kMaxSplitDepth = 2;
-constexpr size_t kMaxSplitExtraLiterals = 64;
+constexpr size_t kMaxSplitExtraLiterals = 128;
 
 ParsedPattern with_alternative(const ParsedPattern& pattern, size_t group, const ParsedPattern& alternative) {
   ParsedPattern out(pattern.begin(), pattern.begin() + static_cast<long>(group));
