@@ -125,11 +125,13 @@ struct Candidate {
 
 // The literal run starting at element `first`: words and word-only groups, optionally ending in one
 // prefix, within the expansion bounds.
-Candidate run_from(const std::vector<ElementSummary>& elements, size_t first) {
+using Summaries = std::vector<const ElementSummary*>;
+
+Candidate run_from(const Summaries& elements, size_t first) {
   Candidate c;
   c.first = c.rest = first;
   while (c.rest < elements.size()) {
-    const ElementSummary& e = elements[c.rest];
+    const ElementSummary& e = *elements[c.rest];
     const bool started = c.rest > first;
     // A run of common words keeps growing past the usual bound: "i want" alone would send most
     // units to the verifier.
@@ -149,14 +151,7 @@ Candidate run_from(const std::vector<ElementSummary>& elements, size_t first) {
 // one costs the scanner), then the longest shortest literal.
 std::tuple<size_t, long, size_t> rank(const Candidate& c) { return {c.rarity(), -static_cast<long>(c.count), c.shortest}; }
 
-}  // namespace
-
-PatternPlan plan_pattern(ParsedPattern pattern) {
-  PatternPlan plan;
-  plan.pattern = std::move(pattern);
-  std::vector<ElementSummary> elements;
-  elements.reserve(plan.pattern.size());
-  for (const auto& e : plan.pattern) elements.push_back(summarise(e));
+std::optional<Candidate> best_anchor(const Summaries& elements) {
   std::optional<Candidate> best;
   for (size_t first = 0; first < elements.size(); ++first) {
     Candidate c = run_from(elements, first);
@@ -164,6 +159,30 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
     if (c.rest == c.first || c.may_be_empty) continue;
     if (!best || rank(c) > rank(*best)) best = c;
   }
+  return best;
+}
+
+std::vector<ElementSummary> summarise_all(const ParsedPattern& pattern) {
+  std::vector<ElementSummary> out;
+  out.reserve(pattern.size());
+  for (const auto& e : pattern) out.push_back(summarise(e));
+  return out;
+}
+
+Summaries pointers_to(const std::vector<ElementSummary>& summaries) {
+  Summaries out;
+  for (const auto& s : summaries) out.push_back(&s);
+  return out;
+}
+
+}  // namespace
+
+PatternPlan plan_pattern(ParsedPattern pattern) {
+  PatternPlan plan;
+  plan.pattern = std::move(pattern);
+  const std::vector<ElementSummary> summaries = summarise_all(plan.pattern);
+  const Summaries elements = pointers_to(summaries);
+  const std::optional<Candidate> best = best_anchor(elements);
   if (!best) {
     plan.use_regex = true;
     return plan;
@@ -171,9 +190,9 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
   Expansions literals{Expansion{}};
   for (size_t i = best->first; i < best->rest; ++i) {
     Expansions next;
-    next.reserve(literals.size() * elements[i].count);
+    next.reserve(literals.size() * elements[i]->count);
     for (const auto& p : literals) {
-      for (const auto& x : *elements[i].options) next.push_back({p.body + x.body, 0, false, x.ends_in_prefix});
+      for (const auto& x : *elements[i]->options) next.push_back({p.body + x.body, 0, false, x.ends_in_prefix});
     }
     literals = std::move(next);
   }
@@ -202,54 +221,63 @@ ParsedPattern with_alternative(const ParsedPattern& pattern, size_t group, const
   return out;
 }
 
-size_t weakest(const std::vector<PatternPlan>& parts) {
-  size_t w = kRareEnough;
-  for (const auto& p : parts) w = std::min(w, p.use_regex ? 0 : p.rarity);
-  return w;
+// What splitting on one group would give, judged from element summaries alone (planning every
+// part in full for every group tried made start-up from the cache twice as slow).
+struct SplitOutcome {
+  size_t weakest = kRareEnough;  // the weakest part's rarity; 0 when a part has no anchor
+  size_t literals = 0;
+};
+
+SplitOutcome judge_split(const std::vector<ElementSummary>& summaries, size_t group, const PatternElement& e) {
+  SplitOutcome out;
+  for (const auto& alternative : e.alternatives) {
+    const std::vector<ElementSummary> inner = summarise_all(alternative);
+    Summaries part;
+    for (size_t i = 0; i < group; ++i) part.push_back(&summaries[i]);
+    for (const auto& x : inner) part.push_back(&x);
+    for (size_t i = group + 1; i < summaries.size(); ++i) part.push_back(&summaries[i]);
+    const std::optional<Candidate> best = best_anchor(part);
+    out.weakest = std::min(out.weakest, best ? best->rarity() : 0);
+    out.literals += best ? best->count : 0;
+  }
+  return out;
 }
 
-size_t literal_count(const std::vector<PatternPlan>& parts) {
-  size_t n = 0;
-  for (const auto& p : parts) n += p.anchors.size();
-  return n;
-}
-
-void plan_parts(ParsedPattern pattern, size_t depth, size_t budget, std::vector<PatternPlan>& out) {
-  PatternPlan whole = plan_pattern(pattern);
+void plan_parts(ParsedPattern whole_pattern, size_t depth, size_t budget, std::vector<PatternPlan>& out) {
+  PatternPlan whole = plan_pattern(std::move(whole_pattern));
   if (whole.use_regex || whole.rarity > kVeryCommonRarity || depth >= kMaxSplitDepth) {
     out.push_back(std::move(whole));
     return;
   }
+  const ParsedPattern& pattern = whole.pattern;
   // Try each group (with no empty alternative, so no part loses a word between two gaps) and keep
   // the split whose weakest part is rarest, then the one with fewest literals.
-  std::optional<std::vector<PatternPlan>> best;
-  size_t best_group = 0;
+  const std::vector<ElementSummary> summaries = summarise_all(pattern);
+  std::optional<std::pair<size_t, SplitOutcome>> best;
   for (size_t g = 0; g < pattern.size(); ++g) {
     const PatternElement& e = pattern[g];
     if (e.kind != Kind::kGroup || e.alternatives.size() < 2 || e.alternatives.size() > budget) continue;
     if (std::any_of(e.alternatives.begin(), e.alternatives.end(), [](const ParsedPattern& a) { return a.empty(); })) continue;
-    std::vector<PatternPlan> parts;
-    for (const auto& alternative : e.alternatives) parts.push_back(plan_pattern(with_alternative(pattern, g, alternative)));
-    if (!best || std::make_pair(weakest(parts), -static_cast<long>(literal_count(parts))) >
-                     std::make_pair(weakest(*best), -static_cast<long>(literal_count(*best)))) {
-      best = std::move(parts);
-      best_group = g;
+    const SplitOutcome outcome = judge_split(summaries, g, e);
+    if (!best || std::make_pair(outcome.weakest, -static_cast<long>(outcome.literals)) >
+                     std::make_pair(best->second.weakest, -static_cast<long>(best->second.literals))) {
+      best = {g, outcome};
     }
   }
   // Worth it only while the parts' literals stay few: every literal slows every scan a little.
-  if (!best || weakest(*best) <= whole.rarity || literal_count(*best) > whole.anchors.size() + kMaxSplitExtraLiterals) {
+  if (!best || best->second.weakest <= whole.rarity || best->second.literals > whole.anchors.size() + kMaxSplitExtraLiterals) {
     out.push_back(std::move(whole));
     return;
   }
   // Parts that are still weak may split again on another group, within what is left of the budget.
-  const PatternElement& group = pattern[best_group];
+  const PatternElement& group = pattern[best->first];
   const size_t share = std::max<size_t>(1, budget / group.alternatives.size());
-  for (size_t a = 0; a < best->size(); ++a) {
-    PatternPlan& part = (*best)[a];
-    if (part.use_regex || part.rarity > kVeryCommonRarity || share < 2) {
-      out.push_back(std::move(part));
+  for (const auto& alternative : group.alternatives) {
+    ParsedPattern part = with_alternative(pattern, best->first, alternative);
+    if (share < 2) {
+      out.push_back(plan_pattern(std::move(part)));
     } else {
-      plan_parts(with_alternative(pattern, best_group, group.alternatives[a]), depth + 1, share, out);
+      plan_parts(std::move(part), depth + 1, share, out);
     }
   }
 }

@@ -208,8 +208,11 @@ PatternProgram::Sequence PatternProgram::pack(const ParsedPattern& sequence) {
     Node node{static_cast<uint8_t>(e.kind), static_cast<uint8_t>(e.max_gap), 0, 0, 0, kAnyByte, kAnyByte};
     if (e.kind == Kind::kWord || e.kind == Kind::kPrefix) {
       // Words repeat across a pack ("my", "you", "kill"): each is stored once.
-      auto [it, inserted] = word_offsets_.emplace(e.text, static_cast<uint32_t>(bytes_.size()));
-      if (inserted) bytes_ += e.text;
+      auto it = word_offsets_.find(e.text);
+      if (it == word_offsets_.end()) {
+        it = word_offsets_.emplace(e.text, static_cast<uint32_t>(bytes_.size())).first;
+        bytes_ += e.text;
+      }
       node.first = it->second;
       node.text_length = static_cast<uint16_t>(e.text.size());
     } else if (e.kind == Kind::kGroup) {
