@@ -109,6 +109,7 @@ def main():
                                 stdout=subprocess.PIPE, stderr=logs)
         procs.append(xvfb)
         os.environ["DISPLAY"] = ":" + xvfb.stdout.readline().decode().strip()
+        os.environ.pop("WAYLAND_DISPLAY", None)  # run from a Wayland desktop, the helper would watch that instead
         start(["openbox"])
         wait_for(lambda: b"window id" in subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
                                                          capture_output=True).stdout, "openbox start")

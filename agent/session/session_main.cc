@@ -53,8 +53,6 @@ constexpr std::chrono::milliseconds kReconnectDelay{1000};
 // A helper paired with the service's evdev keys looks at the password-field state this often, so
 // the service hears of a password field well within its own settle delay (250 ms) for keys.
 constexpr std::chrono::milliseconds kPairingPoll{100};
-// Coverage of a helper that sees windows but not keys, until the service pairs evdev keys with it.
-constexpr const char* kWindowsOnlyCoverage = "partial: window titles only; keystrokes need the evdev route";
 // Frames kept while the agent is away; beyond this the oldest go (the helper holds no log).
 constexpr size_t kMaxPendingFrames = 256;
 // Windows whose last title we remember, to hand on each title once rather than at every focus.
@@ -189,25 +187,34 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     link.say_goodbye("stopped");
     return 0;
   }
+  // A source without keys (wlroots) covers window titles only: the service reads the keyboard from
+  // evdev and pairs its keys with the focus, password and grab state this helper reports as soon
+  // as they change (not after the settle delay below: the service applies its own). That needs
+  // the password detector as much as X11 keys do.
+  const auto keys_gap = (*desktop)->keys_gap();
   auto passwords = platform::start_password_detector();
-  if (!passwords) {
+  const bool pairs_evdev = keys_gap && passwords;
+  if (keys_gap && passwords) {
+    std::ifstream keyboard_file(agent::kSystemKeyboardFile);
+    const std::string system_keyboard((std::istreambuf_iterator<char>(keyboard_file)), std::istreambuf_iterator<char>());
+    const auto keymap = agent::session_keymap([](const char* name) { return std::getenv(name); }, system_keyboard);
+    spdlog::warn("this session's keys come from the service's evdev route (layout \"{}\" variant \"{}\"): {}", keymap.layout, keymap.variant,
+                 *keys_gap);
+    link.set_pairing(keymap);
+    // Lifted to active by the agent while it reads a keyboard for this session.
+    link.set_coverage("partial: window titles only; " + *keys_gap);
+  } else if (keys_gap) {
+    // Privacy: the service would have to drop every key, so this helper does not pair at all.
+    spdlog::error("this session is monitored for window titles only: {}; password fields cannot be recognised ({})", *keys_gap,
+                  passwords.error().message);
+    link.set_coverage("partial: window titles only; " + *keys_gap + "; not paired with the service's keys: password fields cannot be recognised (" +
+                      passwords.error().message + ")");
+  } else if (!passwords) {
     // Privacy: without AT-SPI a password field looks like any other, so no key is captured.
     spdlog::error("password fields cannot be recognised ({}); keystrokes are not captured", passwords.error().message);
     link.set_coverage("unavailable: keystrokes not captured: " + passwords.error().message);
   } else {
     link.flush();
-  }
-  // Wayland: the desktop source sees windows but not keys; the service reads the keyboard and
-  // pairs its keys with the focus this helper reports as soon as it changes (not after the settle
-  // delay below: the service applies its own).
-  const bool pairs_evdev = !(*desktop)->provides_keys();
-  if (pairs_evdev) {
-    std::ifstream keyboard_file(agent::kSystemKeyboardFile);
-    const std::string system_keyboard((std::istreambuf_iterator<char>(keyboard_file)), std::istreambuf_iterator<char>());
-    const auto keymap = agent::session_keymap([](const char* name) { return std::getenv(name); }, system_keyboard);
-    spdlog::info("keys come from the service's evdev reader; session layout \"{}\" variant \"{}\"", keymap.layout, keymap.variant);
-    link.set_pairing(keymap);
-    if (passwords) link.set_coverage(kWindowsOnlyCoverage);  // lifted by the agent once it reads a keyboard
   }
   platform::WindowInfo paired_window;
   bool paired_grab = false;

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "store/capture_source.h"
 #include "vigil/uuid.h"
 
 namespace vigil::collector {
@@ -11,16 +12,6 @@ std::string iso(const google::protobuf::Timestamp& t) { return google::protobuf:
 std::string iso(std::chrono::system_clock::time_point t) {
   return google::protobuf::util::TimeUtil::ToString(google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
       std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count()));
-}
-
-const char* source_name(v1::Source s) {
-  switch (s) {
-    case v1::SOURCE_KEYBOARD: return "keyboard";
-    case v1::SOURCE_WINDOW_TITLE: return "window_title";
-    case v1::SOURCE_URL: return "url";
-    case v1::SOURCE_CLIPBOARD: return "clipboard";
-    default: return "unspecified";
-  }
 }
 
 }  // namespace

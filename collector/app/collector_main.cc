@@ -12,6 +12,7 @@
 
 #include "accounts/sqlite_account_store.h"
 #include "app/capture_json.h"
+#include "app/command_error.h"
 #include "alerts/alert_dispatcher.h"
 #include "alerts/alert_watcher.h"
 #include "app/feature_options.h"
@@ -107,10 +108,7 @@ int serve(const ServeOptions& o, const FeatureOptions& f, platform::ShutdownSign
     return kExitUsage;
   }
   auto alert_config = resolve_alert_config(f);
-  if (!alert_config) {
-    std::cerr << "vigil-collector: " << alert_config.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!alert_config) return command_failed(alert_config.error(), kExitUsage);
   auto retention = make_retention_policy(f.retention_months);
   if (!retention) {
     std::cerr << "vigil-collector: --retention-months: " << retention.error().message << "\n";
@@ -256,20 +254,15 @@ int serve(const ServeOptions& o, const FeatureOptions& f, platform::ShutdownSign
   return 0;
 }
 
+// One object a line (the `--json` listings). Pupil text is attacker-controlled: invalid UTF-8 is
+// replaced, never allowed to abort the output.
+void print_json_line(const nlohmann::json& j) { std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; }
+
 int list_captures(const std::string& data_dir) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
-  auto r = (*store)->for_each_capture([](const StoredCapture& c) {
-    // Pupil text is attacker-controlled: invalid UTF-8 is replaced, never allowed to abort output.
-    std::cout << capture_to_json(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  });
-  if (!r) {
-    std::cerr << "vigil-collector: " << r.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
+  auto r = (*store)->for_each_capture([](const StoredCapture& c) { print_json_line(capture_to_json(c)); });
+  if (!r) return command_failed(r.error());
   return 0;
 }
 
@@ -304,19 +297,12 @@ int create_token(const std::string& data_dir, int64_t uses, const std::string& e
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
   auto pki = load_or_create_pki(data_dir);
-  if (!pki) {
-    std::cerr << "vigil-collector: " << pki.error().message << "\n";
-    return 1;
-  }
+  if (!pki) return command_failed(pki.error());
   const vigil::pki::EnrollToken token{pki->ca_sha256, vigil::pki::random_hex(16)};
   if (auto r = (*store)->add_enroll_token(vigil::pki::sha256_hex(token.secret), uses, std::chrono::system_clock::now() + *lifetime); !r) {
-    std::cerr << "vigil-collector: " << r.error().message << "\n";
-    return 1;
+    return command_failed(r.error());
   }
   // The token alone on stdout, so scripts can capture it; the collector keeps only its hash.
   std::cout << vigil::pki::format_token(token) << std::endl;
@@ -325,50 +311,32 @@ int create_token(const std::string& data_dir, int64_t uses, const std::string& e
 
 int revoke_device(const std::string& data_dir, const std::string& id) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
-  if (auto r = (*store)->revoke_device(id); !r) {
-    std::cerr << "vigil-collector: " << r.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
+  if (auto r = (*store)->revoke_device(id); !r) return command_failed(r.error());
   std::cerr << "vigil-collector: device " << id << " revoked; the collector refuses it from its next message\n";
   return 0;
 }
 
 int list_evictions(const std::string& data_dir) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
   auto evictions = (*store)->evictions();
-  if (!evictions) {
-    std::cerr << "vigil-collector: " << evictions.error().message << "\n";
-    return 1;
-  }
-  for (const auto& e : *evictions) std::cout << eviction_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  if (!evictions) return command_failed(evictions.error());
+  for (const auto& e : *evictions) print_json_line(eviction_to_json(e));
   return 0;
 }
 
 int list_tokens(const std::string& data_dir, bool json) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
   auto tokens = (*store)->enroll_tokens();
-  if (!tokens) {
-    std::cerr << "vigil-collector: " << tokens.error().message << "\n";
-    return 1;
-  }
+  if (!tokens) return command_failed(tokens.error());
   const auto now = std::chrono::system_clock::now();
   if (!json) std::cout << "ID            STATE    USES LEFT  EXPIRES\n";
   for (const auto& t : *tokens) {
     const nlohmann::json j = token_to_json(t, now);
     if (json) {
-      std::cout << j.dump() << "\n";
+      print_json_line(j);
       continue;
     }
     const std::string state = j["state"].get<std::string>();
@@ -381,13 +349,9 @@ int list_tokens(const std::string& data_dir, bool json) {
 
 int revoke_token(const std::string& data_dir, const std::string& id) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
   if (auto r = (*store)->revoke_enroll_token(id); !r) {
-    std::cerr << "vigil-collector: " << r.error().message << "\n";
-    return r.error().code == vigil::ErrorCode::kInvalidArgument ? kExitUsage : 1;
+    return command_failed(r.error(), r.error().code == vigil::ErrorCode::kInvalidArgument ? kExitUsage : 1);
   }
   std::cerr << "vigil-collector: enrollment token " << id << " revoked; devices already enrolled with it are not affected\n";
   return 0;
@@ -395,36 +359,21 @@ int revoke_token(const std::string& data_dir, const std::string& id) {
 
 int group_device(const std::string& data_dir, const std::string& id, const std::string& group) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadWrite);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
   auto triage_store = triage::open_sqlite_triage_store(data_dir);
-  if (!triage_store) {
-    std::cerr << "vigil-collector: " << triage_store.error().message << "\n";
-    return 1;
-  }
-  if (auto r = (*triage_store)->set_device_group(id, group); !r) {
-    std::cerr << "vigil-collector: " << r.error().message << "\n";
-    return 1;
-  }
+  if (!triage_store) return command_failed(triage_store.error());
+  if (auto r = (*triage_store)->set_device_group(id, group); !r) return command_failed(r.error());
   std::cerr << "vigil-collector: device " << id << " is in group \"" << group << "\"\n";
   return 0;
 }
 
 int list_devices(const std::string& data_dir) {
   auto store = open_sqlite_store(data_dir, OpenMode::kReadOnly);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
   auto devices = (*store)->devices();
-  if (!devices) {
-    std::cerr << "vigil-collector: " << devices.error().message << "\n";
-    return 1;
-  }
+  if (!devices) return command_failed(devices.error());
   const auto now = std::chrono::system_clock::now();
-  for (const auto& d : *devices) std::cout << device_to_json(d, now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  for (const auto& d : *devices) print_json_line(device_to_json(d, now));
   return 0;
 }
 

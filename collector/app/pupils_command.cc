@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/command_error.h"
 #include "directory/pupil_directory.h"
 
 namespace vigil::collector {
@@ -38,15 +39,9 @@ int run_pupils_import(const PupilsCommand& c) {
   }
   std::filesystem::create_directories(c.data_dir, ec);
   auto directory = PupilDirectory::open(c.data_dir);
-  if (!directory) {
-    std::cerr << "vigil-collector: " << directory.error().message << "\n";
-    return 1;
-  }
+  if (!directory) return command_failed(directory.error());
   auto report = import_pupil_csv(*directory, text.str(), c.file);
-  if (!report) {
-    std::cerr << "vigil-collector: " << report.error().message << "\n";
-    return 1;
-  }
+  if (!report) return command_failed(report.error());
   for (const auto& line : report->rejected) std::cerr << line << "\n";
   const auto& n = report->counts;
   std::cout << "added " << n.added << ", updated " << n.updated << ", unchanged " << n.unchanged << ", rejected " << n.rejected << "\n";

@@ -5,6 +5,7 @@
 #include "accounts/password.h"
 #include "accounts/sqlite_account_store.h"
 #include "accounts/totp.h"
+#include "app/command_error.h"
 #include "store/sqlite_store.h"
 #include "vigil/cli.h"
 
@@ -32,28 +33,16 @@ int users_add(const UsersAddOptions& o) {
     password = generate_password();
   }
   auto hash = hash_password(password);
-  if (!hash) {
-    std::cerr << "vigil-collector: " << hash.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!hash) return command_failed(hash.error(), kExitUsage);
   std::error_code ec;
   std::filesystem::create_directories(o.data_dir, ec);
   // The capture store creates collector.db and its schema; accounts live in the same file.
   auto store = open_sqlite_store(o.data_dir, OpenMode::kReadWrite);
-  if (!store) {
-    std::cerr << "vigil-collector: " << store.error().message << "\n";
-    return 1;
-  }
+  if (!store) return command_failed(store.error());
   auto accounts = open_sqlite_account_store(o.data_dir);
-  if (!accounts) {
-    std::cerr << "vigil-collector: " << accounts.error().message << "\n";
-    return 1;
-  }
+  if (!accounts) return command_failed(accounts.error());
   Account account{o.name, *role, *hash, o.totp ? generate_totp_secret() : std::string()};
-  if (auto r = (*accounts)->add(account); !r) {
-    std::cerr << "vigil-collector: " << r.error().message << "\n";
-    return r.error().code == ErrorCode::kInvalidArgument ? kExitUsage : 1;
-  }
+  if (auto r = (*accounts)->add(account); !r) return command_failed(r.error(), r.error().code == ErrorCode::kInvalidArgument ? kExitUsage : 1);
   // Printed once and never stored: the collector keeps only the argon2id hash.
   if (generated) std::cout << "password: " << password << "\n";
   if (o.totp) std::cout << "totp: " << totp_uri(account.totp_secret, o.name) << "\n";

@@ -17,40 +17,35 @@ Result<PupilDirectory> PupilDirectory::open(const std::filesystem::path& data_di
 Result<ImportCounts> PupilDirectory::import(const MisImport& import) {
   ImportCounts counts;
   counts.rejected = import.rejected.size();
-  if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r.error();
-  const auto fail = [&](std::string_view what) {
-    Error e = db_.error(what);
-    (void)db_.exec("ROLLBACK");
-    return e;
-  };
-  Statement select(db_.handle(), "SELECT username, name, year_group, form FROM pupils WHERE username = ?");
-  Statement upsert(db_.handle(), "INSERT INTO pupils(username, name, year_group, form) VALUES(?,?,?,?) ON CONFLICT(username) DO UPDATE SET "
-                                 "name = excluded.name, year_group = excluded.year_group, form = excluded.form");
-  if (!select.ok() || !upsert.ok()) return fail("preparing the pupil import");
-  for (const auto& p : import.pupils) {
-    select.reset();
-    select.bind(1, p.username);
-    const int rc = select.step();
-    if (rc == SQLITE_ROW) {
-      if (select.column_text(1) == p.display_name && select.column_text(2) == p.year_group &&
-          select.column_text(3) == p.form) {
-        ++counts.unchanged;
-        continue;
+  // One transaction: a failure part way leaves the directory as it was, never half imported.
+  auto r = db_.in_transaction([&]() -> Result<void> {
+    Statement select(db_.handle(), "SELECT username, name, year_group, form FROM pupils WHERE username = ?");
+    Statement upsert(db_.handle(), "INSERT INTO pupils(username, name, year_group, form) VALUES(?,?,?,?) ON CONFLICT(username) DO UPDATE SET "
+                                   "name = excluded.name, year_group = excluded.year_group, form = excluded.form");
+    if (!select.ok() || !upsert.ok()) return db_.error("preparing the pupil import");
+    for (const auto& p : import.pupils) {
+      select.reset();
+      select.bind(1, p.username);
+      const int rc = select.step();
+      if (rc == SQLITE_ROW) {
+        if (select.column_text(1) == p.display_name && select.column_text(2) == p.year_group &&
+            select.column_text(3) == p.form) {
+          ++counts.unchanged;
+          continue;
+        }
+        ++counts.updated;
+      } else if (rc == SQLITE_DONE) {
+        ++counts.added;
+      } else {
+        return db_.error("reading the pupil directory");
       }
-      ++counts.updated;
-    } else if (rc == SQLITE_DONE) {
-      ++counts.added;
-    } else {
-      return fail("reading the pupil directory");
+      upsert.reset();
+      upsert.bind(1, p.username).bind(2, p.display_name).bind(3, p.year_group).bind(4, p.form);
+      if (upsert.step() != SQLITE_DONE) return db_.error("writing the pupil directory");
     }
-    upsert.reset();
-    upsert.bind(1, p.username).bind(2, p.display_name).bind(3, p.year_group).bind(4, p.form);
-    if (upsert.step() != SQLITE_DONE) return fail("writing the pupil directory");
-  }
-  if (auto r = db_.exec("COMMIT"); !r) {
-    (void)db_.exec("ROLLBACK");
-    return r.error();
-  }
+    return {};
+  });
+  if (!r) return r.error();
   return counts;
 }
 

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "store/capture_source.h"
 #include "triage/sqlite_triage_schema.h"
 #include "vigil/uuid.h"
 #include "vigil/v1/capture.pb.h"
@@ -13,16 +14,6 @@ using std::chrono::system_clock;
 
 int64_t to_ms(system_clock::time_point t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
 system_clock::time_point from_ms(int64_t ms) { return system_clock::time_point(std::chrono::milliseconds(ms)); }
-
-std::string source_name(v1::Source s) {
-  switch (s) {
-    case v1::SOURCE_KEYBOARD: return "keyboard";
-    case v1::SOURCE_WINDOW_TITLE: return "window_title";
-    case v1::SOURCE_URL: return "url";
-    case v1::SOURCE_CLIPBOARD: return "clipboard";
-    default: return "unspecified";
-  }
-}
 
 std::optional<int64_t> item_number(const std::string& key) {
   try {

@@ -32,13 +32,7 @@ class SqliteStore final : public Store {
       return make_error(ErrorCode::kCorrupt, db_.path() + ": schema is newer than this collector");
     }
     if (current == kSchemaVersion) return {};
-    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
-    auto r = migrate_to_current(current);
-    if (!r) {
-      (void)db_.exec("ROLLBACK");
-      return r;
-    }
-    return db_.exec("COMMIT");
+    return db_.in_transaction([&] { return migrate_to_current(current); });
   }
 
   Result<void> migrate_to_current(int64_t current) {
@@ -128,16 +122,14 @@ class SqliteStore final : public Store {
 
   Result<PutOutcome> put_captures(const std::vector<const v1::Capture*>& captures) override {
     std::lock_guard lock(mutex_);
-    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r.error();
-    auto outcome = insert_all(captures);
-    if (!outcome) {
-      (void)db_.exec("ROLLBACK");
-      return outcome.error();
-    }
-    if (auto r = db_.exec("COMMIT"); !r) {
-      (void)db_.exec("ROLLBACK");
-      return r.error();
-    }
+    PutOutcome outcome;
+    auto r = db_.in_transaction([&]() -> Result<void> {
+      auto inserted = insert_all(captures);
+      if (!inserted) return inserted.error();
+      outcome = std::move(*inserted);
+      return {};
+    });
+    if (!r) return r.error();
     return outcome;
   }
 
@@ -168,24 +160,18 @@ class SqliteStore final : public Store {
 
   Result<void> record_evictions(const std::vector<EvictionRecord>& evictions) override {
     std::lock_guard lock(mutex_);
-    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
-    Statement q(db_.handle(), "INSERT OR IGNORE INTO evictions(device_id, capture_id, severity, category, created_at, evicted_at, reported_at) "
-                              "VALUES(?,?,?,?,?,?,?)");
-    if (!q.ok()) {
-      (void)db_.exec("ROLLBACK");
-      return db_.error("prepare evictions");
-    }
-    for (const auto& e : evictions) {
-      q.bind(1, e.device_id).bind_blob(2, e.capture_id).bind(3, static_cast<int64_t>(e.severity)).bind(4, e.category);
-      q.bind(5, to_ms(e.created_at)).bind(6, to_ms(e.evicted_at)).bind(7, to_ms(e.reported_at));
-      if (q.step() != SQLITE_DONE) {
-        Error error = db_.error("record eviction");
-        (void)db_.exec("ROLLBACK");
-        return error;
+    return db_.in_transaction([&]() -> Result<void> {
+      Statement q(db_.handle(), "INSERT OR IGNORE INTO evictions(device_id, capture_id, severity, category, created_at, evicted_at, reported_at) "
+                                "VALUES(?,?,?,?,?,?,?)");
+      if (!q.ok()) return db_.error("prepare evictions");
+      for (const auto& e : evictions) {
+        q.bind(1, e.device_id).bind_blob(2, e.capture_id).bind(3, static_cast<int64_t>(e.severity)).bind(4, e.category);
+        q.bind(5, to_ms(e.created_at)).bind(6, to_ms(e.evicted_at)).bind(7, to_ms(e.reported_at));
+        if (q.step() != SQLITE_DONE) return db_.error("record eviction");
+        q.reset();
       }
-      q.reset();
-    }
-    return db_.exec("COMMIT");
+      return {};
+    });
   }
 
   Result<std::vector<EvictionRecord>> evictions() override {
@@ -255,13 +241,7 @@ class SqliteStore final : public Store {
 
   Result<void> consume_enroll_token(const std::string& secret_sha256, std::chrono::system_clock::time_point now) override {
     std::lock_guard lock(mutex_);
-    if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
-    auto r = consume_locked(secret_sha256, now);
-    if (!r) {
-      (void)db_.exec("ROLLBACK");
-      return r;
-    }
-    return db_.exec("COMMIT");
+    return db_.in_transaction([&] { return consume_locked(secret_sha256, now); });
   }
 
   Result<void> add_enrolled_device(const std::string& id, const std::string& hostname) override {

@@ -97,27 +97,17 @@ Result<int64_t> current_version(SqliteDb& db) {
 
 Result<void> migrate_triage_schema(SqliteDb& db) {
   if (auto r = db.exec("CREATE TABLE IF NOT EXISTS triage_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)"); !r) return r;
-  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
-  auto version = current_version(db);  // read inside the lock: another process may have migrated
-  if (!version) {
-    (void)db.exec("ROLLBACK");
-    return version.error();
-  }
-  if (*version > kTriageSchemaVersion) {
-    (void)db.exec("ROLLBACK");
-    return make_error(ErrorCode::kCorrupt, db.path() + ": triage schema is newer than this collector");
-  }
-  if (*version < 1) {
-    if (auto r = db.exec(kSchemaV1); !r) {
-      (void)db.exec("ROLLBACK");
-      return r;
+  return db.in_transaction([&]() -> Result<void> {
+    auto version = current_version(db);  // read inside the lock: another process may have migrated
+    if (!version) return version.error();
+    if (*version > kTriageSchemaVersion) {
+      return make_error(ErrorCode::kCorrupt, db.path() + ": triage schema is newer than this collector");
     }
-  }
-  if (auto r = db.exec("INSERT OR REPLACE INTO triage_meta(key, value) VALUES('schema_version', " + std::to_string(kTriageSchemaVersion) + ")"); !r) {
-    (void)db.exec("ROLLBACK");
-    return r;
-  }
-  return db.exec("COMMIT");
+    if (*version < 1) {
+      if (auto r = db.exec(kSchemaV1); !r) return r;
+    }
+    return db.exec("INSERT OR REPLACE INTO triage_meta(key, value) VALUES('schema_version', " + std::to_string(kTriageSchemaVersion) + ")");
+  });
 }
 
 }  // namespace vigil::collector::triage

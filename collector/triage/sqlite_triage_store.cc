@@ -76,18 +76,14 @@ class SqliteTriageStore final : public TriageStore {
   Result<std::vector<AlertCandidate>> sync(int alert_min_severity) override {
     std::lock_guard lock(mutex_);
     std::vector<AlertCandidate> alerts;
-    for (;;) {
-      if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r.error();
-      auto done = sync_batch(alert_min_severity, alerts);
-      if (!done) {
-        (void)db_.exec("ROLLBACK");
-        return done.error();
-      }
-      if (auto r = db_.exec("COMMIT"); !r) {
-        (void)db_.exec("ROLLBACK");
-        return r.error();
-      }
-      if (*done) break;
+    for (bool done = false; !done;) {
+      auto r = db_.in_transaction([&]() -> Result<void> {
+        auto batch = sync_batch(alert_min_severity, alerts);
+        if (!batch) return batch.error();
+        done = *batch;
+        return {};
+      });
+      if (!r) return r.error();
     }
     for (auto& a : alerts) {
       Statement q(db_.handle(), "SELECT name FROM pupils WHERE username = ?");

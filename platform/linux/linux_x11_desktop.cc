@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "linux/linux_x11_desktop.h"
 #include "linux/xkb_text.h"
 #include "vigil/platform/desktop_source.h"
 
@@ -268,15 +269,9 @@ class X11DesktopSource final : public DesktopSource {
 
 }  // namespace
 
-Result<std::unique_ptr<DesktopSource>> open_desktop_source() {
+Result<std::unique_ptr<DesktopSource>> open_x11_desktop_source() {
   const char* display = std::getenv("DISPLAY");
-  if (!display || !*display) {
-    const char* wayland = std::getenv("WAYLAND_DISPLAY");
-    if (wayland && *wayland) {
-      return make_error(ErrorCode::kUnavailable, "Wayland session without X11: keystrokes and window titles are not monitored by the session helper");
-    }
-    return make_error(ErrorCode::kUnavailable, "no graphical session ($DISPLAY is not set)");
-  }
+  if (!display || !*display) return make_error(ErrorCode::kUnavailable, "no graphical session ($DISPLAY is not set)");
   Display* dpy = XOpenDisplay(nullptr);
   if (!dpy) return make_error(ErrorCode::kUnavailable, std::string("cannot open X display ") + display);
   auto source = std::make_unique<X11DesktopSource>(dpy);

@@ -1,7 +1,8 @@
 #include "common_words.h"
 
 #include <string>
-#include <set>
+#include <unordered_set>
+#include <vector>
 
 #include "vigil/signatures/normaliser.h"
 
@@ -57,12 +58,16 @@ constexpr const char* kCommonWords[] = {
 }  // namespace
 
 bool is_common_word(std::string_view normalised_word) {
-  static const std::set<std::string, std::less<>> kSet = [] {
-    std::set<std::string, std::less<>> words;
+  // Asked for every word of every pattern at each start: a hash lookup, not a tree walk.
+  static const std::unordered_set<std::string_view> kSet = [] {
+    static std::vector<std::string> storage;
+    std::unordered_set<std::string_view> words;
     for (const char* w : kCommonWords) {
       const std::string n = normalise(w).text;
-      words.insert(n.substr(1, n.size() - 2));
+      storage.push_back(n.substr(1, n.size() - 2));
     }
+    words.reserve(storage.size());
+    for (const auto& w : storage) words.insert(w);  // views into storage, which never changes again
     return words;
   }();
   return kSet.find(normalised_word) != kSet.end();

@@ -125,29 +125,34 @@ Result<void> Matcher::build_plans() {
         // Packs from load_rule_pack arrive parsed; a pack built in code may not.
         auto parsed = k < parsed_already.size() ? Result<ParsedPattern>(std::move(parsed_already[k])) : parse_pattern(texts[k]);
         if (!parsed) return make_error(ErrorCode::kInvalidArgument, where(rule) + "\"" + texts[k] + "\": " + parsed.error().message);
-        const auto index = static_cast<uint32_t>(patterns_.size());
-        patterns_.push_back({r, is_unless, plan_pattern(std::move(*parsed))});
-        const PatternPlan& plan = patterns_.back().plan;
-        if (plan.use_regex) {
-          (is_unless ? exception_regexes_ : rule_regexes_).patterns.push_back(index);
-          continue;
-        }
-        for (const auto& literal : plan.anchors) {
-          auto [it, inserted] = ids.emplace(literal, static_cast<uint32_t>(literals.text.size()));
-          if (inserted) {
-            literals.text.push_back(literal);
-            literals.anchors.push_back({static_cast<uint32_t>(literal.size()), {}});
+        for (const PatternPlan& plan : plan_pattern_parts(std::move(*parsed))) {
+          const auto index = static_cast<uint32_t>(patterns_.size());
+          patterns_.push_back({r, is_unless});
+          program_.add(plan);
+          if (plan.use_regex) {
+            RegexSet& regexes = is_unless ? exception_regexes_ : rule_regexes_;
+            regexes.patterns.push_back(index);
+            regexes.expressions.push_back(to_expression(plan.pattern));
+            continue;
           }
-          auto& owners = literals.anchors[it->second].patterns;
-          if (owners.empty() || owners.back() != index) owners.push_back(index);
+          for (const auto& literal : plan.anchors) {
+            auto [it, inserted] = ids.emplace(literal, static_cast<uint32_t>(literals.text.size()));
+            if (inserted) {
+              literals.text.push_back(literal);
+              literals.anchors.push_back({static_cast<uint32_t>(literal.size()), {}});
+            }
+            auto& owners = literals.anchors[it->second].patterns;
+            if (owners.empty() || owners.back() != index) owners.push_back(index);
+          }
         }
       }
     }
   }
   for (Rule& rule : pack_.rules) {
-    rule.parsed_patterns.clear();  // moved into patterns_
+    rule.parsed_patterns.clear();  // packed into program_
     rule.parsed_unless.clear();
   }
+  program_.shrink_to_fit();
   stats_.literals = rule_literals_.text.size() + exception_literals_.text.size();
   stats_.exception_literals = exception_literals_.text.size();
   stats_.regexes = rule_regexes_.patterns.size() + exception_regexes_.patterns.size();
@@ -197,7 +202,7 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
   }
   for (const RegexSet* set : {&rule_regexes_, &exception_regexes_}) {
     feed("expressions");
-    for (uint32_t index : set->patterns) feed(to_expression(patterns_[index].plan.pattern));
+    for (const auto& expression : set->expressions) feed(expression);
   }
   crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(material.data()), material.size());
   unsigned char digest[crypto_hash_sha256_BYTES];
@@ -244,8 +249,7 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
     }
     for (RegexSet* set : {&rule_regexes_, &exception_regexes_}) {
       if (set->patterns.empty()) continue;
-      std::vector<std::string> texts;
-      for (uint32_t index : set->patterns) texts.push_back(to_expression(patterns_[index].plan.pattern));
+      const std::vector<std::string>& texts = set->expressions;
       std::vector<const char*> c_texts;
       std::vector<unsigned int> regex_ids;
       for (size_t i = 0; i < texts.size(); ++i) {
@@ -318,7 +322,7 @@ Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const std
   if (auto r = m->compile_databases(cache_dir); !r) return r.error();
   m->rule_literals_.pack_for_scanning();
   m->exception_literals_.pack_for_scanning();
-  for (PatternRef& p : m->patterns_) std::vector<std::string>().swap(p.plan.anchors);
+  for (RegexSet* set : {&m->rule_regexes_, &m->exception_regexes_}) std::vector<std::string>().swap(set->expressions);
   return std::shared_ptr<const Matcher>(std::move(m));
 }
 
@@ -342,7 +346,7 @@ Result<void> Matcher::collect(const LiteralSet& set, std::string_view text, Scra
     const auto anchor_start = static_cast<uint32_t>(m.to - set.length[m.id]);
     for (uint32_t k = set.owners_begin[m.id]; k < set.owners_begin[m.id + 1]; ++k) {
       const uint32_t index = set.owners[k];
-      const auto span = verify(patterns_[index].plan, text, anchor_start, static_cast<size_t>(m.to));
+      const auto span = program_.verify(index, text, anchor_start, static_cast<size_t>(m.to));
       if (span) raw.push_back({index, static_cast<uint32_t>(span->start), static_cast<uint32_t>(span->end)});
     }
   }

@@ -1,5 +1,6 @@
 #include "vigil/signatures/pattern.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "vigil/signatures/normaliser.h"
@@ -178,6 +179,16 @@ class Parser {
       g.alternatives.emplace_back();
     }
     if (pos_ < text_.size() && is_word_char(text_[pos_])) return bad("a group must stand apart from words");
+    // The same alternative twice ("(a||)") adds nothing but another way for the verifier to try
+    // the rest of the pattern from the same place.
+    std::vector<std::string> seen;
+    std::erase_if(g.alternatives, [&](const ParsedPattern& alternative) {
+      std::string rendered;
+      emit(alternative, rendered);
+      if (std::find(seen.begin(), seen.end(), rendered) != seen.end()) return true;
+      seen.push_back(std::move(rendered));
+      return false;
+    });
     if (g.alternatives.size() > kMaxGroupAlternatives) return bad("a group may hold at most 64 alternatives");
     if (!has_word({g})) return bad("a group needs at least one word");
     return g;
@@ -189,10 +200,41 @@ class Parser {
 
 }  // namespace
 
+namespace {
+
+bool may_match_nothing(const ParsedPattern& sequence);
+
+bool may_match_nothing(const PatternElement& e) {
+  if (e.kind == Kind::kGap) return true;
+  if (e.kind != Kind::kGroup) return false;
+  return std::any_of(e.alternatives.begin(), e.alternatives.end(), [](const ParsedPattern& a) { return may_match_nothing(a); });
+}
+
+bool may_match_nothing(const ParsedPattern& sequence) {
+  return std::all_of(sequence.begin(), sequence.end(), [](const PatternElement& e) { return may_match_nothing(e); });
+}
+
+size_t optional_parts(const ParsedPattern& sequence) {
+  size_t n = 0;
+  for (const auto& e : sequence) {
+    n += may_match_nothing(e) ? 1 : 0;
+    for (const auto& alternative : e.alternatives) n += optional_parts(alternative);
+  }
+  return n;
+}
+
+}  // namespace
+
 Result<ParsedPattern> parse_pattern(std::string_view pattern) {
   auto out = Parser(pattern).parse();
   if (!out) return out.error();
   if (!has_word(*out)) return bad("no words");
+  // Each optional group or gap is one more choice the verifier may retry from the same place; a
+  // pattern made of many could take it minutes on one line. The shipped pack needs at most 5.
+  if (const size_t optional = optional_parts(*out); optional > kMaxOptionalParts) {
+    return bad(std::to_string(optional) + " optional groups and gaps; at most " + std::to_string(kMaxOptionalParts) +
+               " (split the pattern into several)");
+  }
   if (out->front().kind == Kind::kGap || out->back().kind == Kind::kGap) return bad("a gap must sit between two words");
   return out;
 }

@@ -4,7 +4,6 @@
 #include "vigil/signatures/normaliser.h"
 
 #include <algorithm>
-#include <functional>
 #include <set>
 #include <tuple>
 #include <optional>
@@ -24,9 +23,24 @@ struct Expansion {
 };
 using Expansions = std::vector<Expansion>;
 
+// How rare an anchor is, without a frequency list: each of English's commonest words counts 1,
+// a shorter word or a prefix its length, and any other word is rare enough alone; a run's
+// rarity is the sum, capped where an alternative gets rare enough that the verifier runs seldom
+// ("kill myself", "sewerslid*", "i want to die" all reach it). The weakest alternative decides:
+// the anchor fires whenever any of them occurs.
+constexpr size_t kRareEnough = 6;
+// Runs this weak ("of", "you", "end her") would verify nearly every unit: they may grow further.
+constexpr size_t kVeryCommonRarity = 2;
+// Any word this long that is not among the commonest anchors alone. Measured on the shipped pack:
+// scoring such words by their length instead made 26,000 of its 36,000 literals products of
+// several groups ("(delete|wipe) (our|the) (chats|dms)"), for a rarity the word list can't judge
+// anyway, and Hyperscan slows with every literal.
+constexpr size_t kShortestRareWord = 3;
+
 Expansion single_word(const std::string& word, bool prefix) {
   const bool common = !prefix && is_common_word(word);
-  return {" " + word, common ? 1 : word.size(), common, prefix};
+  const size_t score = common ? 1 : (!prefix && word.size() >= kShortestRareWord) ? kRareEnough : word.size();
+  return {" " + word, score, common, prefix};
 }
 
 // Every literal an element can stand for, if it is made of words (and prefixes ending an
@@ -57,146 +71,6 @@ std::optional<Expansions> literal_expansions(const PatternElement& e, size_t lim
   }
   return out;
 }
-
-size_t match_word(std::string_view text, size_t pos, const std::string& word) {
-  if (pos + word.size() >= text.size()) return std::string_view::npos;
-  if (text.compare(pos, word.size(), word) != 0 || text[pos + word.size()] != ' ') return std::string_view::npos;
-  return pos + word.size() + 1;
-}
-
-size_t word_end(std::string_view text, size_t pos) {
-  const size_t space = text.find(' ', pos);
-  return space == std::string_view::npos ? text.size() : space;
-}
-
-// Matches one word, prefix or number at word start `pos`; returns the next word start, or npos.
-size_t match_single(const PatternElement& e, std::string_view text, size_t pos) {
-  switch (e.kind) {
-    case Kind::kWord:
-      return match_word(text, pos, e.text);
-    case Kind::kPrefix: {
-      if (text.compare(pos, e.text.size(), e.text) != 0) return std::string_view::npos;
-      const size_t end = word_end(text, pos);
-      return end >= text.size() ? std::string_view::npos : end + 1;
-    }
-    case Kind::kNumber: {
-      const size_t end = word_end(text, pos);
-      if (end == pos || end >= text.size()) return std::string_view::npos;
-      for (size_t k = pos; k < end; ++k) {
-        if (text[k] < '0' || text[k] > '9') return std::string_view::npos;
-      }
-      return end + 1;
-    }
-    default:
-      return std::string_view::npos;
-  }
-}
-
-// Backward counterparts: `pos` is the index of the space that follows the word to match; they
-// return the index of the space before it.
-size_t word_start_before(std::string_view text, size_t pos) {
-  if (pos == 0) return std::string_view::npos;
-  const size_t space = text.rfind(' ', pos - 1);
-  return space == std::string_view::npos ? std::string_view::npos : space + 1;
-}
-
-size_t match_single_back(const PatternElement& e, std::string_view text, size_t pos) {
-  const size_t start = word_start_before(text, pos);
-  if (start == std::string_view::npos || start == pos || start == 0) return std::string_view::npos;
-  const std::string_view word = text.substr(start, pos - start);
-  switch (e.kind) {
-    case Kind::kWord:
-      return word == e.text ? start - 1 : std::string_view::npos;
-    case Kind::kPrefix:
-      return word.substr(0, e.text.size()) == e.text && word.size() >= e.text.size() ? start - 1 : std::string_view::npos;
-    case Kind::kNumber:
-      return word.find_first_not_of("0123456789") == std::string_view::npos ? start - 1 : std::string_view::npos;
-    default:
-      return std::string_view::npos;
-  }
-}
-
-using Continue = std::function<size_t(size_t)>;
-
-// Matches seq[0..i) backwards so that it ends at the space `pos`, then hands the space before it
-// to `next`; backtracks like match_seq.
-size_t match_seq_back(const ParsedPattern& seq, size_t i, std::string_view text, size_t pos, const Continue& next) {
-  if (i == 0) return next(pos);
-  const PatternElement& e = seq[i - 1];
-  switch (e.kind) {
-    case Kind::kWord:
-    case Kind::kPrefix:
-    case Kind::kNumber: {
-      const size_t before = match_single_back(e, text, pos);
-      return before == std::string_view::npos ? before : match_seq_back(seq, i - 1, text, before, next);
-    }
-    case Kind::kGap: {
-      size_t at = pos;
-      for (int skipped = 0; skipped <= e.max_gap; ++skipped) {
-        const size_t r = match_seq_back(seq, i - 1, text, at, next);
-        if (r != std::string_view::npos) return r;
-        const size_t start = word_start_before(text, at);
-        if (start == std::string_view::npos || start == 0 || start == at) break;
-        at = start - 1;
-      }
-      return std::string_view::npos;
-    }
-    case Kind::kGroup: {
-      const Continue rest = [&](size_t before) { return match_seq_back(seq, i - 1, text, before, next); };
-      for (const auto& alt : e.alternatives) {
-        const size_t r = match_seq_back(alt, alt.size(), text, pos, rest);
-        if (r != std::string_view::npos) return r;
-      }
-      return std::string_view::npos;
-    }
-  }
-  return std::string_view::npos;
-}
-
-// Matches seq[i..] at word start `pos`, then hands the position after it to `next`; backtracks
-// through gaps and group alternatives until `next` succeeds. Returns npos or next's result.
-size_t match_seq(const ParsedPattern& seq, size_t i, std::string_view text, size_t pos, const Continue& next) {
-  // `pos` is the start of a word (just after a space); the text always ends with a space.
-  if (i == seq.size()) return next(pos);
-  const PatternElement& e = seq[i];
-  switch (e.kind) {
-    case Kind::kWord:
-    case Kind::kPrefix:
-    case Kind::kNumber: {
-      const size_t after = match_single(e, text, pos);
-      return after == std::string_view::npos ? after : match_seq(seq, i + 1, text, after, next);
-    }
-    case Kind::kGap: {
-      // Shortest gap first: the hit stays as tight as the words allow.
-      size_t at = pos;
-      for (int skipped = 0; skipped <= e.max_gap; ++skipped) {
-        const size_t r = match_seq(seq, i + 1, text, at, next);
-        if (r != std::string_view::npos) return r;
-        const size_t end = word_end(text, at);
-        if (end == at || end + 1 >= text.size()) break;
-        at = end + 1;
-      }
-      return std::string_view::npos;
-    }
-    case Kind::kGroup: {
-      const Continue rest = [&](size_t after) { return match_seq(seq, i + 1, text, after, next); };
-      for (const auto& alt : e.alternatives) {
-        const size_t r = match_seq(alt, 0, text, pos, rest);
-        if (r != std::string_view::npos) return r;
-      }
-      return std::string_view::npos;
-    }
-  }
-  return std::string_view::npos;
-}
-
-// How rare an anchor is, without a frequency list: each of English's commonest words counts 1,
-// any other word its length; the sum is capped where an alternative gets rare enough that the
-// verifier runs seldom ("kill myself", "sewerslid*", "i want to die" all reach it). The weakest
-// alternative decides: the anchor fires whenever any of them occurs.
-constexpr size_t kRareEnough = 6;
-// Runs this weak ("of", "you", "end her") would verify nearly every unit: they may grow further.
-constexpr size_t kVeryCommonRarity = 2;
 
 // What the planner needs of one element's literals, without forming the products of a run: the
 // rarity, length and commonness of a product follow from its elements' (the weakest product is
@@ -251,11 +125,13 @@ struct Candidate {
 
 // The literal run starting at element `first`: words and word-only groups, optionally ending in one
 // prefix, within the expansion bounds.
-Candidate run_from(const std::vector<ElementSummary>& elements, size_t first) {
+using Summaries = std::vector<const ElementSummary*>;
+
+Candidate run_from(const Summaries& elements, size_t first) {
   Candidate c;
   c.first = c.rest = first;
   while (c.rest < elements.size()) {
-    const ElementSummary& e = elements[c.rest];
+    const ElementSummary& e = *elements[c.rest];
     const bool started = c.rest > first;
     // A run of common words keeps growing past the usual bound: "i want" alone would send most
     // units to the verifier.
@@ -275,14 +151,7 @@ Candidate run_from(const std::vector<ElementSummary>& elements, size_t first) {
 // one costs the scanner), then the longest shortest literal.
 std::tuple<size_t, long, size_t> rank(const Candidate& c) { return {c.rarity(), -static_cast<long>(c.count), c.shortest}; }
 
-}  // namespace
-
-PatternPlan plan_pattern(ParsedPattern pattern) {
-  PatternPlan plan;
-  plan.pattern = std::move(pattern);
-  std::vector<ElementSummary> elements;
-  elements.reserve(plan.pattern.size());
-  for (const auto& e : plan.pattern) elements.push_back(summarise(e));
+std::optional<Candidate> best_anchor(const Summaries& elements) {
   std::optional<Candidate> best;
   for (size_t first = 0; first < elements.size(); ++first) {
     Candidate c = run_from(elements, first);
@@ -290,6 +159,30 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
     if (c.rest == c.first || c.may_be_empty) continue;
     if (!best || rank(c) > rank(*best)) best = c;
   }
+  return best;
+}
+
+std::vector<ElementSummary> summarise_all(const ParsedPattern& pattern) {
+  std::vector<ElementSummary> out;
+  out.reserve(pattern.size());
+  for (const auto& e : pattern) out.push_back(summarise(e));
+  return out;
+}
+
+Summaries pointers_to(const std::vector<ElementSummary>& summaries) {
+  Summaries out;
+  for (const auto& s : summaries) out.push_back(&s);
+  return out;
+}
+
+}  // namespace
+
+PatternPlan plan_pattern(ParsedPattern pattern) {
+  PatternPlan plan;
+  plan.pattern = std::move(pattern);
+  const std::vector<ElementSummary> summaries = summarise_all(plan.pattern);
+  const Summaries elements = pointers_to(summaries);
+  const std::optional<Candidate> best = best_anchor(elements);
   if (!best) {
     plan.use_regex = true;
     return plan;
@@ -297,9 +190,9 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
   Expansions literals{Expansion{}};
   for (size_t i = best->first; i < best->rest; ++i) {
     Expansions next;
-    next.reserve(literals.size() * elements[i].count);
+    next.reserve(literals.size() * elements[i]->count);
     for (const auto& p : literals) {
-      for (const auto& x : *elements[i].options) next.push_back({p.body + x.body, 0, false, x.ends_in_prefix});
+      for (const auto& x : *elements[i]->options) next.push_back({p.body + x.body, 0, false, x.ends_in_prefix});
     }
     literals = std::move(next);
   }
@@ -310,21 +203,91 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
   }
   plan.first = best->first;
   plan.rest = best->rest;
+  plan.rarity = best->rarity();
   return plan;
 }
 
-std::optional<Span> verify(const PatternPlan& plan, std::string_view text, size_t anchor_start, size_t anchor_end) {
-  size_t pos = anchor_end;
-  if (anchor_end > 0 && text[anchor_end - 1] != ' ') {  // the anchor ended in a prefix
-    const size_t end = word_end(text, pos);
-    if (end >= text.size()) return std::nullopt;
-    pos = end + 1;
+namespace {
+
+// A split never goes deeper than this, nor makes more parts than kMaxPatternParts, nor adds more
+// than kMaxSplitExtraLiterals literals to the pattern's.
+constexpr size_t kMaxSplitDepth = 2;
+constexpr size_t kMaxSplitExtraLiterals = 128;
+
+ParsedPattern with_alternative(const ParsedPattern& pattern, size_t group, const ParsedPattern& alternative) {
+  ParsedPattern out(pattern.begin(), pattern.begin() + static_cast<long>(group));
+  out.insert(out.end(), alternative.begin(), alternative.end());
+  out.insert(out.end(), pattern.begin() + static_cast<long>(group) + 1, pattern.end());
+  return out;
+}
+
+// What splitting on one group would give, judged from element summaries alone (planning every
+// part in full for every group tried made start-up from the cache twice as slow).
+struct SplitOutcome {
+  size_t weakest = kRareEnough;  // the weakest part's rarity; 0 when a part has no anchor
+  size_t literals = 0;
+};
+
+SplitOutcome judge_split(const std::vector<ElementSummary>& summaries, size_t group, const PatternElement& e) {
+  SplitOutcome out;
+  for (const auto& alternative : e.alternatives) {
+    const std::vector<ElementSummary> inner = summarise_all(alternative);
+    Summaries part;
+    for (size_t i = 0; i < group; ++i) part.push_back(&summaries[i]);
+    for (const auto& x : inner) part.push_back(&x);
+    for (size_t i = group + 1; i < summaries.size(); ++i) part.push_back(&summaries[i]);
+    const std::optional<Candidate> best = best_anchor(part);
+    out.weakest = std::min(out.weakest, best ? best->rarity() : 0);
+    out.literals += best ? best->count : 0;
   }
-  const size_t end = match_seq(plan.pattern, plan.rest, text, pos, [](size_t e) { return e; });
-  if (end == std::string_view::npos) return std::nullopt;
-  const size_t start = match_seq_back(plan.pattern, plan.first, text, anchor_start, [](size_t s) { return s; });
-  if (start == std::string_view::npos) return std::nullopt;
-  return Span{start + 1, end - 1};
+  return out;
+}
+
+void plan_parts(ParsedPattern whole_pattern, size_t depth, size_t budget, std::vector<PatternPlan>& out) {
+  PatternPlan whole = plan_pattern(std::move(whole_pattern));
+  if (whole.use_regex || whole.rarity > kVeryCommonRarity || depth >= kMaxSplitDepth) {
+    out.push_back(std::move(whole));
+    return;
+  }
+  const ParsedPattern& pattern = whole.pattern;
+  // Try each group (with no empty alternative, so no part loses a word between two gaps) and keep
+  // the split whose weakest part is rarest, then the one with fewest literals.
+  const std::vector<ElementSummary> summaries = summarise_all(pattern);
+  std::optional<std::pair<size_t, SplitOutcome>> best;
+  for (size_t g = 0; g < pattern.size(); ++g) {
+    const PatternElement& e = pattern[g];
+    if (e.kind != Kind::kGroup || e.alternatives.size() < 2 || e.alternatives.size() > budget) continue;
+    if (std::any_of(e.alternatives.begin(), e.alternatives.end(), [](const ParsedPattern& a) { return a.empty(); })) continue;
+    const SplitOutcome outcome = judge_split(summaries, g, e);
+    if (!best || std::make_pair(outcome.weakest, -static_cast<long>(outcome.literals)) >
+                     std::make_pair(best->second.weakest, -static_cast<long>(best->second.literals))) {
+      best = {g, outcome};
+    }
+  }
+  // Worth it only while the parts' literals stay few: every literal slows every scan a little.
+  if (!best || best->second.weakest <= whole.rarity || best->second.literals > whole.anchors.size() + kMaxSplitExtraLiterals) {
+    out.push_back(std::move(whole));
+    return;
+  }
+  // Parts that are still weak may split again on another group, within what is left of the budget.
+  const PatternElement& group = pattern[best->first];
+  const size_t share = std::max<size_t>(1, budget / group.alternatives.size());
+  for (const auto& alternative : group.alternatives) {
+    ParsedPattern part = with_alternative(pattern, best->first, alternative);
+    if (share < 2) {
+      out.push_back(plan_pattern(std::move(part)));
+    } else {
+      plan_parts(std::move(part), depth + 1, share, out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<PatternPlan> plan_pattern_parts(ParsedPattern pattern) {
+  std::vector<PatternPlan> out;
+  plan_parts(std::move(pattern), 0, kMaxPatternParts, out);
+  return out;
 }
 
 }  // namespace vigil::signatures

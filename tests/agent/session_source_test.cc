@@ -147,7 +147,7 @@ TEST_CASE("a helper needing the evdev route is a partial gap until a keyboard is
   focus.window = {"3", "foot", "/usr/bin/foot", "Terminal"};
   focus.password = true;
   REQUIRE((*helper)->send(encode_frame(HelloMessage{1, "wlroots"}) +
-                          encode_frame(CoverageMessage{"partial: window titles only; keystrokes need the evdev route", {}}) +
+                          encode_frame(CoverageMessage{"partial: window titles only; keystrokes need the evdev route in the service (Wayland gives keys to no other client)", {}}) +
                           encode_frame(EvdevMessage{{"", "pc105", "gb", "", ""}}) + encode_frame(focus)).ok());
   CHECK(pump.state_becomes([](const std::string& s) { return s.find("gap: ") == 0 && s.find("(wlroots): partial:") != std::string::npos; }));
   pairing->set_keyboards(1);

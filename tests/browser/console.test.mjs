@@ -5,27 +5,29 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { chromium } from 'playwright-core';
-import { Collector, event, until } from './support/vigil.mjs';
+import { ConsoleSuite, event, until } from './support/vigil.mjs';
 
-const collector = new Collector();
+const suite = new ConsoleSuite();
+const passwords = suite.passwords;
+let collector;
 let browser;
-const passwords = {};
-
-async function signIn(user) {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
-  const page = await context.newPage();
-  await page.goto(`${collector.url}/login`);
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password', { exact: true }).fill(passwords[user]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  return { context, page };
-}
+const signIn = (user) => suite.signIn(user);
 
 // The inbox as JSON, through the signed-in page (cookies, same origin).
 async function inboxJson(page, query = 'status=all') {
   return page.evaluate(async (q) => (await fetch(`/api/inbox?${q}`)).json(), query);
+}
+
+// Listens on the console's event stream from inside the page, keeping the raw alert frames in
+// window.__frames (so de-duplication is checked server-side); resolves once the stream is open.
+async function openAlertStream(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    const es = new EventSource('/events');
+    es.addEventListener('alert', (e) => window.__frames.push(JSON.parse(e.data)));
+    window.__es = es;
+  });
+  await until(() => page.evaluate(() => window.__es.readyState === 1), 10000, 'the event stream to open');
 }
 
 async function itemFor(page, user, category) {
@@ -34,11 +36,8 @@ async function itemFor(page, user, category) {
 }
 
 before(async () => {
-  await collector.start();
-  passwords.dsl1 = collector.addUser('dsl1', 'dsl');
-  passwords.dsl2 = collector.addUser('dsl2', 'deputy_dsl');
-  passwords.nm = collector.addUser('nm', 'network_manager');
-  passwords.gov = collector.addUser('gov', 'governor');
+  await suite.start({ users: { dsl1: 'dsl', dsl2: 'deputy_dsl', nm: 'network_manager', gov: 'governor' } });
+  ({ collector, browser } = suite);
   collector.ingest([
     // Three hits from one pupil within minutes: one inbox item, not three alerts.
     event('sam', 'everyone hates you loser'),
@@ -50,19 +49,9 @@ before(async () => {
     event('mallory', '"><img src=x onerror=alert(4)> honestly kms', { source: 'keyboard', app: 'notepad', title: 'x', url: '' }),
     event('jo', 'where can i buy weed for the play', { app: 'winword', title: 'Drama script - Word', url: '' }),
   ]);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 });
 
-after(async () => {
-  await browser?.close();
-  const ended = await collector.stop();
-  if (ended && (ended.code !== 0 || ended.signal)) {
-    console.error(collector.log());
-    collector.cleanup();
-    assert.fail(`collector ended with ${JSON.stringify(ended)}`);
-  }
-  collector.cleanup();
-});
+after(() => suite.stop());
 
 test('sign-in: a wrong password is refused, the right one opens the inbox', async () => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -250,14 +239,7 @@ test('roles: a network manager and a governor get 403 for capture content', asyn
 test('a severity-5 ingest raises one live alert in an open DSL console within 10 s', async () => {
   const { context, page } = await signIn('dsl1');
   await page.goto(`${collector.url}/inbox`);
-  // Raw frames as the server sends them, to check de-duplication server-side.
-  await page.evaluate(() => {
-    window.__frames = [];
-    const es = new EventSource('/events');
-    es.addEventListener('alert', (e) => window.__frames.push(JSON.parse(e.data)));
-    window.__es = es;
-  });
-  await until(() => page.evaluate(() => window.__es.readyState === 1), 10000, 'the event stream to open');
+  await openAlertStream(page);
   collector.ingest([event('riley', 'i want to kill myself tonight')]);
   const ingested = Date.now();
   const notice = page.locator('#live-alerts .live-alert', { hasText: 'riley' });
@@ -271,13 +253,7 @@ test('a severity-5 ingest raises one live alert in an open DSL console within 10
   // A second severity-5 capture joins riley's item: no second alert for it. Casey's alert, ingested
   // after it, marks the point by which a duplicate would have arrived.
   await page.goto(`${collector.url}/inbox`);
-  await page.evaluate(() => {
-    window.__frames = [];
-    const es = new EventSource('/events');
-    es.addEventListener('alert', (e) => window.__frames.push(JSON.parse(e.data)));
-    window.__es = es;
-  });
-  await until(() => page.evaluate(() => window.__es.readyState === 1), 10000, 'the event stream to open');
+  await openAlertStream(page);
   collector.ingest([event('riley', 'going to hang myself'), event('casey', 'honestly kms')]);
   const frames = await until(async () => {
     const f = await page.evaluate(() => window.__frames);

@@ -7,8 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { chromium } from 'playwright-core';
-import { Collector, event, until } from './support/vigil.mjs';
+import { ConsoleSuite, event, until } from './support/vigil.mjs';
 
 // A webhook receiver: records every POST body.
 function startWebhook() {
@@ -89,21 +88,12 @@ function parseCsv(text) {
 const PAYLOAD = "=cmd|' /C calc'!A0 i want to kill myself";
 let webhook;
 let smtp;
+const suite = new ConsoleSuite();
+const passwords = suite.passwords;
 let collector;
 let browser;
-const passwords = {};
 let ingestedAt = 0;
-
-async function signIn(user) {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
-  const page = await context.newPage();
-  await page.goto(`${collector.url}/login`);
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password', { exact: true }).fill(passwords[user]);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  return { context, page };
-}
+const signIn = (user) => suite.signIn(user);
 
 async function itemOf(page, user) {
   const inbox = await page.evaluate(async () => (await fetch('/api/inbox?status=all')).json());
@@ -113,26 +103,18 @@ async function itemOf(page, user) {
 before(async () => {
   webhook = await startWebhook();
   smtp = await startSmtp();
-  collector = new Collector(['--alert-webhook', webhook.url, '--alert-smtp', smtp.url, '--alert-email-to', 'dsl@school.example',
-    '--alert-email-from', 'vigil@school.example', '--alert-min-severity', '5']);
-  await collector.start();
-  passwords.dsl1 = collector.addUser('dsl1', 'dsl');
-  passwords.nm = collector.addUser('nm', 'network_manager');
-  passwords.gov = collector.addUser('gov', 'governor');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  await suite.start({
+    users: { dsl1: 'dsl', nm: 'network_manager', gov: 'governor' },
+    collectorArgs: ['--alert-webhook', webhook.url, '--alert-smtp', smtp.url, '--alert-email-to', 'dsl@school.example',
+      '--alert-email-from', 'vigil@school.example', '--alert-min-severity', '5'],
+  });
+  ({ collector, browser } = suite);
 });
 
 after(async () => {
-  await browser?.close();
   webhook?.server.close();
   smtp?.server.close();
-  const ended = await collector.stop();
-  if (ended && (ended.code !== 0 || ended.signal)) {
-    console.error(collector.log());
-    collector.cleanup();
-    assert.fail(`collector ended with ${JSON.stringify(ended)}`);
-  }
-  collector.cleanup();
+  await suite.stop();
 });
 
 test('a DSL uploads the MIS pupil list (rows named when refused); a network manager may not', async () => {

@@ -110,7 +110,7 @@ class ScriptedHelper {
   // What vigil-session sends when its desktop source (wlroots) sees windows but no keys.
   void greet() {
     send({{"type", "hello"}, {"version", 1}, {"display", "wlroots"}});
-    send({{"type", "coverage"}, {"state", "partial: window titles only; keystrokes need the evdev route"}});
+    send({{"type", "coverage"}, {"state", "partial: window titles only; keystrokes need the evdev route in the service (Wayland gives keys to no other client)"}});
     send({{"type", "evdev"}, {"rules", ""}, {"model", "pc105"}, {"layout", "us"}, {"variant", ""}, {"options", ""}});
   }
 

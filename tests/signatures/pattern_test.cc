@@ -61,3 +61,13 @@ TEST_CASE("malformed patterns are refused with a reason") {
   CHECK(error_of("(a)?b").find("stand apart") != std::string::npos);
   CHECK(error_of("(|)").find("at least one word") != std::string::npos);
 }
+
+TEST_CASE("a group's repeated alternatives count once") {
+  CHECK(expression("(kill|kill|) me") == "(?: kil|) me ");
+  CHECK(expression("(a||||b|) c") == "(?: a|| b) c ");
+}
+
+TEST_CASE("a pattern of many optional parts is refused: the verifier would retry each from the same place") {
+  CHECK(expression("(a|) (b|) (c|) (d|) (e|) ~ (f|) (g|) (h|) (i|) zz").size() > 0);  // ten is the limit
+  CHECK(error_of("(a|) (b|) (c|) (d|) (e|) ~ (f|) (g|) (h|) (i|) (j|) zz").find("11 optional groups and gaps; at most 10") != std::string::npos);
+}

@@ -1,9 +1,12 @@
 // Starts the real vigil-collector (console on HTTPS, ingest over mutual TLS) on free ports in a
-// temp dir, and real vigil-agents that replay captures into it. Nothing is mocked.
+// temp dir, real vigil-agents that replay captures into it, and Debian's chromium to sign in to
+// its console. Nothing is mocked.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 
 export const collectorBin = process.env.VIGIL_COLLECTOR_BIN;
 export const agentBin = process.env.VIGIL_AGENT_BIN;
@@ -92,4 +95,47 @@ export class Collector {
 
 export function event(user, text, extra = {}) {
   return { ts: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), source: 'keyboard', user, app: 'firefox', title: 'Chat - Mozilla Firefox', url: 'https://chat.example/room', text, ...extra };
+}
+
+// A console suite's shared fixture: one collector with its users, one headless chromium. Call
+// start() from the suite's before() and stop() from its after().
+export class ConsoleSuite {
+  constructor() {
+    this.passwords = {};
+  }
+
+  // `users` maps each user name to its role; `collectorArgs` are added to `serve`.
+  async start({ users = {}, collectorArgs = [] } = {}) {
+    this.collector = new Collector(collectorArgs);
+    await this.collector.start();
+    for (const [name, role] of Object.entries(users)) this.passwords[name] = this.collector.addUser(name, role);
+    this.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  }
+
+  // A fresh browser context signed in as `user` through the login form.
+  async signIn(user) {
+    const context = await this.browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${this.collector.url}/login`);
+    await page.getByLabel('User name').fill(user);
+    await page.getByLabel('Password', { exact: true }).fill(this.passwords[user]);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    return { context, page };
+  }
+
+  // Closes the browser and stops the collector, which must end cleanly: a crash or a sanitizer
+  // finding fails the suite, with the collector's log. The temp dir goes either way.
+  async stop() {
+    await this.browser?.close();
+    const collector = this.collector;
+    if (!collector) return;
+    const ended = await collector.stop();
+    const log = ended && (ended.code !== 0 || ended.signal) ? collector.log() : null;
+    collector.cleanup();
+    if (log !== null) {
+      console.error(log);
+      assert.fail(`collector ended with ${JSON.stringify(ended)}`);
+    }
+  }
 }

@@ -156,3 +156,28 @@ TEST_CASE("the directory adds, updates and keeps pupils, in the table the consol
   CHECK(q.column_text(0) == "Jo Bloggs");
   CHECK(q.column_text(1) == "Year 10");
 }
+
+TEST_CASE("an import that fails part way leaves the directory as it was, and the next one works") {
+  TempDir dir;
+  auto directory = PupilDirectory::open(dir.path());
+  REQUIRE(directory.ok());
+  REQUIRE(import_pupil_csv(*directory, "Username,Name,Year\njo,Jo Bloggs,9\n", "a.csv").ok());
+  // A real SQLite failure on the third row of the next file.
+  auto db = vigil::SqliteDb::open((dir.path() / "collector.db").string());
+  REQUIRE(db.ok());
+  REQUIRE(db->exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON pupils WHEN NEW.username = 'poison' "
+                   "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+              .ok());
+  auto failed = import_pupil_csv(*directory, "Username,Name,Year\njo,Jo Bloggs,10\nsam,Sam Lee,10\npoison,P,7\n", "b.csv");
+  REQUIRE(!failed.ok());
+  CHECK(failed.error().message.find("writing the pupil directory") != std::string::npos);
+  CHECK(failed.error().message.find("refused by the test") != std::string::npos);
+  auto pupils = directory->all();
+  REQUIRE(pupils.ok());
+  REQUIRE(pupils->size() == 1);
+  CHECK((*pupils)[0].year_group == "Year 9");  // jo's update went with the rest
+  auto next = import_pupil_csv(*directory, "Username,Name,Year\njo,Jo Bloggs,10\nsam,Sam Lee,10\n", "c.csv");
+  REQUIRE(next.ok());
+  CHECK(next->counts.added == 1);
+  CHECK(next->counts.updated == 1);
+}

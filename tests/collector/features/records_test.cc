@@ -63,7 +63,9 @@ vigil::v1::Capture capture(char id, const std::string& user, const std::string& 
 
 TEST_CASE("an exported item has every capture oldest first, the pupil, notes and the hold") {
   Fixture f;
-  const auto ids = f.ingest({capture('a', "jo", "=cmd first"), capture('b', "jo", "second kill myself")});
+  auto second = capture('b', "jo", "second kill myself");
+  second.set_source(vigil::v1::SOURCE_WINDOW_TITLE);
+  const auto ids = f.ingest({capture('a', "jo", "=cmd first"), second});
   REQUIRE(ids.size() == 1);  // same pupil, same category, minutes apart: one item
   REQUIRE(f.triage->upsert_pupil({"jo", "Jo Bloggs", "Year 9", "9R"}).ok());
   REQUIRE(f.triage->add_note(ids[0], "spoke to Jo", "dsl1").ok());
@@ -78,6 +80,9 @@ TEST_CASE("an exported item has every capture oldest first, the pupil, notes and
   REQUIRE(e.captures.size() == 2);
   CHECK(e.captures[0].window_title == "<b>title</b>");
   CHECK(e.captures[0].hits.size() == 1);
+  // Spelt as `captures --json` spells it.
+  CHECK(e.captures[0].source == "keyboard");
+  CHECK(e.captures[1].source == "window_title");
   REQUIRE(e.notes.size() == 1);
   CHECK(e.notes[0].author == "dsl1");
   CHECK(!f.records->export_item(9999)->has_value());

@@ -327,6 +327,34 @@ TEST_CASE("a Wayland session the helper cannot watch is reported as a coverage g
   CHECK(helper.running());  // it stays, so the gap stays visible for as long as the session lasts
 }
 
+// XWayland's $DISPLAY sees only X11 applications: a helper in a Wayland session must not use it
+// and call the session monitored. Here the X server works but the Wayland compositor does not
+// answer (as on GNOME, which has no wlroots manager): the gap is reported and names GNOME's route.
+TEST_CASE("a Wayland session is not watched through XWayland's $DISPLAY, and a GNOME session's gap names its missing route") {
+  Desktop d;  // a working X server and an X11 helper
+  const std::string socket = d.socket_;
+  setenv("WAYLAND_DISPLAY", "wayland-vigil-absent", 1);
+  setenv("XDG_CURRENT_DESKTOP", "ubuntu:GNOME", 1);
+  ChildProcess helper({session_binary(), "--agent-socket", socket}, d.dir_ / "wayland-session.log");
+  unsetenv("WAYLAND_DISPLAY");
+  unsetenv("XDG_CURRENT_DESKTOP");
+  std::string gaps;
+  const bool reported = wait_until(
+      [&] {
+        for (const auto& dev : d.collector_->devices()) {
+          if (!dev["coverage_gaps"].empty()) gaps = dev["coverage_gaps"].dump();
+        }
+        return gaps.find("Wayland session (GNOME)") != std::string::npos;
+      },
+      kDeliveryTimeout);
+  INFO(gaps << read_file(d.dir_ / "wayland-session.log"));
+  CHECK(reported);
+  CHECK(gaps.find("(none): unavailable: Wayland session (GNOME)") != std::string::npos);
+  CHECK(gaps.find("GNOME Shell extension") != std::string::npos);
+  CHECK(gaps.find("wayland-vigil-absent") != std::string::npos);
+  CHECK(helper.running());
+}
+
 // Two layers keep this: the server withholds XI 2.0 raw events during another client's grab, and
 // the helper drops keys between FocusOut(NotifyGrab) and FocusIn(NotifyUngrab). The grabber is a
 // plain Xlib client (as screen lockers are) that counts the keys it receives, so the test knows the

@@ -4,7 +4,8 @@
 // from one publisher because they must stay in the order the display server saw them: a key is
 // never attributed to a window that was focused after it.
 //
-// Implementations: X11 (XInput2 raw events + xkbcommon, EWMH) in platform/linux/. Privacy: a
+// Implementations in platform/linux/: X11 (XInput2 raw events + xkbcommon, EWMH), and wlroots
+// Wayland compositors (zwlr_foreign_toplevel_manager_v1: windows only, no keys). Privacy: a
 // publisher reports keyboard grabs by other clients (screen lockers, pinentry, polkit) so the
 // helper drops what is typed while they hold the keyboard.
 
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "vigil/result.h"
@@ -40,12 +42,13 @@ struct DesktopEvent {
 class DesktopSource {
  public:
   virtual ~DesktopSource() = default;
-  // "x11"; names the capture route in the helper's hello.
+  // "x11", "wlroots"; names the capture route in the helper's hello.
   virtual std::string kind() const = 0;
-  // False for sources that see windows but no keys (a Wayland compositor gives no client other
-  // clients' keys): the helper then asks the service to read keys from evdev and pairs them with
-  // its focus (agent/session/PROTOCOL.md).
-  virtual bool provides_keys() const { return true; }
+  // Why this source publishes no kKey events at all, if it publishes none (a Wayland compositor
+  // gives no client other clients' keys): the helper then asks the service to read keys from
+  // evdev and pairs them with the focus it reports (agent/session/PROTOCOL.md), and reports its
+  // session as covered for window titles only until the service says it reads a keyboard.
+  virtual std::optional<std::string> keys_gap() const { return std::nullopt; }
   // Waits up to `timeout` for the display server, publishes to `sink` (on the calling thread)
   // every event that has arrived, in order, and returns; an error means the display went away.
   // The first call starts with a kFocus for the window focused now. The caller owns the only
@@ -53,7 +56,10 @@ class DesktopSource {
   virtual Result<void> pump(const std::function<void(const DesktopEvent&)>& sink, std::chrono::milliseconds timeout) = 0;
 };
 
-// The session's display server from the environment ($DISPLAY), or why it cannot be watched.
+// The session's display server from the environment, or why it cannot be watched. A Wayland
+// session ($WAYLAND_DISPLAY) is watched through its compositor, never through XWayland's $DISPLAY,
+// which shows only the X11 applications and would look like full coverage; other sessions
+// through $DISPLAY.
 Result<std::unique_ptr<DesktopSource>> open_desktop_source();
 
 // Tells whether keyboard focus is in a password field (AT-SPI ROLE_PASSWORD_TEXT on Linux).

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "vigil/result.h"
-#include "vigil/signatures/pattern_plan.h"
+#include "vigil/signatures/pattern_program.h"
 #include "vigil/signatures/rule_pack.h"
 
 namespace vigil::signatures {
@@ -83,10 +83,10 @@ class Matcher {
   const CompileStats& stats() const { return stats_; }
 
  private:
+  // One planned pattern (or part of one); its verifier form is program_'s entry of the same index.
   struct PatternRef {
     uint32_t rule_index;
     bool is_unless;
-    PatternPlan plan;
   };
   struct Anchor {
     uint32_t length;                 // bytes of the literal
@@ -106,7 +106,8 @@ class Matcher {
     void pack_for_scanning();
   };
   struct RegexSet {
-    std::vector<uint32_t> patterns;  // by expression id: index into patterns_
+    std::vector<uint32_t> patterns;        // by expression id: index into patterns_
+    std::vector<std::string> expressions;  // by expression id; only while compiling
     void* db = nullptr;
   };
   Matcher() = default;
@@ -119,6 +120,7 @@ class Matcher {
 
   RulePack pack_;
   std::vector<PatternRef> patterns_;
+  PatternProgram program_;
   LiteralSet rule_literals_;
   LiteralSet exception_literals_;
   RegexSet rule_regexes_;

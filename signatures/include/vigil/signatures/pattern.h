@@ -14,6 +14,7 @@ namespace vigil::signatures {
 inline constexpr int kDefaultGap = 3;
 inline constexpr int kMaxGap = 5;
 inline constexpr size_t kMaxGroupAlternatives = 64;
+inline constexpr size_t kMaxOptionalParts = 10;
 
 struct PatternElement {
   enum class Kind { kWord, kPrefix, kGap, kNumber, kGroup };

@@ -1,7 +1,7 @@
 #pragma once
-// How one pattern is matched: Hyperscan finds an anchor literal (the pattern's leading words,
-// groups expanded), and a small verifier confirms the rest (gaps, numbers, later groups) on the
-// normalised words after it. Literals compile far faster than regular expressions and scan
+// How one pattern is matched: Hyperscan finds an anchor literal (the pattern's rarest run of
+// words, groups expanded), and the verifier (pattern_program.h) confirms the rest (gaps, numbers,
+// other groups) on the normalised words around it. Literals compile far faster than regular expressions and scan
 // without start-of-match tracking; the verifier only runs where an anchor matched.
 
 #include <optional>
@@ -28,6 +28,7 @@ struct PatternPlan {
   size_t first = 0;                  // the anchor covers elements [first, rest)
   size_t rest = 0;
   bool use_regex = false;            // no literal run at all (only numbers or prefixes)
+  size_t rarity = 0;                 // of the anchor's weakest literal, up to "rare enough"
 };
 
 // Picks the anchor: the literal run least likely to occur in ordinary text (judged by its words'
@@ -35,13 +36,20 @@ struct PatternPlan {
 // within the expansion bounds.
 PatternPlan plan_pattern(ParsedPattern pattern);
 
+// Bounds the parts one pattern may be split into (see plan_pattern_parts).
+inline constexpr size_t kMaxPatternParts = 64;
+
+// The plans that together match what `pattern` matches: one, unless its best anchor is weak
+// (every run is made of common or short words: "(im gonna|ill) (batter|get) (you|them)" would
+// anchor on " you "). Such a pattern is split on one of its groups into one part per
+// alternative, each planned alone, so "batter" anchors its own part and only "get" keeps a weak
+// anchor; a part still weak may split again. A hit of any part is a hit of the pattern.
+std::vector<PatternPlan> plan_pattern_parts(ParsedPattern pattern);
+
 struct Span {
   size_t start;  // normalised offset of the hit's first byte
   size_t end;    // one past its last byte
 };
 
-// Verifies the rest of the pattern around an anchor found at [anchor_start, anchor_end) of the
-// normalised `text`: elements before the anchor backwards, elements after it forwards.
-std::optional<Span> verify(const PatternPlan& plan, std::string_view text, size_t anchor_start, size_t anchor_end);
 
 }  // namespace vigil::signatures

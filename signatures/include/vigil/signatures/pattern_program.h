@@ -1,0 +1,64 @@
+#pragma once
+// The verifier's form of every planned pattern of a matcher, packed into three flat arrays (nodes,
+// group alternatives, word bytes). Parsed patterns are trees of vectors and strings, 88 bytes and
+// an allocation or more per word; a pack's 100,000 words held that way were most of a scanning
+// agent's memory. Packed, a word is 20 bytes plus its letters, and the verifier walks memory in
+// order.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "vigil/signatures/pattern_plan.h"
+
+namespace vigil::signatures {
+
+class PatternProgram {
+ public:
+  using Id = uint32_t;
+
+  // Packs the plan's pattern; the plan itself is no longer needed for verifying.
+  Id add(const PatternPlan& plan);
+  void shrink_to_fit();
+
+  // Verifies the rest of pattern `id` around an anchor found at [anchor_start, anchor_end) of the
+  // normalised `text` (words between single spaces, a space at each end): elements before the
+  // anchor backwards, elements after it forwards. Returns the hit's normalised span.
+  std::optional<Span> verify(Id id, std::string_view text, size_t anchor_start, size_t anchor_end) const;
+
+  size_t memory_bytes() const;
+
+ private:
+  struct Node {
+    uint8_t kind;           // PatternElement::Kind
+    uint8_t max_gap;        // kGap
+    uint16_t text_length;   // kWord, kPrefix
+    uint32_t first;         // kWord, kPrefix: offset in bytes_; kGroup: first alternative in alternatives_
+    uint32_t count;         // kGroup: alternatives
+    uint32_t starts;        // kGroup: first bytes a match can start with (first_byte_bit)
+    uint32_t last_starts;   // kGroup: first bytes the last word of a match can start with
+  };
+  struct Sequence {
+    uint32_t begin;  // nodes_[begin, end)
+    uint32_t end;
+  };
+  struct Entry {
+    Sequence pattern;
+    uint32_t first;  // the anchor covers elements [first, rest) of the pattern
+    uint32_t rest;
+  };
+  class Walker;
+
+  Sequence pack(const ParsedPattern& sequence);
+
+  std::vector<Node> nodes_;
+  std::vector<Sequence> alternatives_;
+  std::string bytes_;
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, uint32_t> word_offsets_;  // only while adding
+};
+
+}  // namespace vigil::signatures
