@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <linux/input.h>
+#include <sys/time.h>
 
 #include "support/process.h"
 #include "support/vigil_harness.h"
@@ -62,7 +66,10 @@ SessionUser session_user() {
 
 class WlrootsDesktop {
  public:
-  WlrootsDesktop() : user_(session_user()) {
+  // `evdev_keys`: the agent also reads keys from a FIFO (`--source evdev:FIFO`, the test writes
+  // struct input_event records into it: there is no /dev/input here), and the session gets a D-Bus
+  // session bus so the helper's AT-SPI password detector runs and it pairs with those keys.
+  explicit WlrootsDesktop(bool evdev_keys = false) : user_(session_user()) {
     // The test's directory must be passable (not readable) by the session's user: it holds the
     // agent's session socket (mode 0666, as in production) and the user's own directories.
     std::filesystem::permissions(dir_.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
@@ -79,11 +86,15 @@ class WlrootsDesktop {
 
     collector_ = std::make_unique<CollectorProcess>(dir_ / "collector", dir_ / "collector.log");
     socket_ = (dir_ / "session.sock").string();
-    agent_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{agent_binary(), "--collector", collector_->address(), "--data-dir", (dir_ / "agent").string(),
-                                 "--source", "session:" + socket_, "--rules", small_pack_dir(), "--insecure-loopback",
-                                 "--heartbeat-interval", "1", "--log-level", "debug"},
-        dir_ / "agent.log");
+    std::vector<std::string> agent_argv{agent_binary(), "--collector", collector_->address(), "--data-dir", (dir_ / "agent").string(),
+                                        "--source", "session:" + socket_, "--rules", small_pack_dir(), "--insecure-loopback",
+                                        "--heartbeat-interval", "1", "--log-level", "debug"};
+    if (evdev_keys) {
+      fifo_ = (dir_ / "keyboard.fifo").string();
+      REQUIRE(::mkfifo(fifo_.c_str(), 0600) == 0);
+      agent_argv.insert(agent_argv.end(), {"--source", "evdev:" + fifo_});
+    }
+    agent_ = std::make_unique<ChildProcess>(agent_argv, dir_ / "agent.log");
     REQUIRE_MESSAGE(wait_until([&] { return std::filesystem::exists(socket_) || !agent_->running(); }, kStartTimeout),
                     read_file(dir_ / "agent.log"));
 
@@ -102,8 +113,16 @@ class WlrootsDesktop {
                     "sway made no Wayland socket: " << read_file(dir_ / "sway.log"));
     REQUIRE_MESSAGE(sway_->running(), read_file(dir_ / "sway.log"));
 
-    helper_ = std::make_unique<ChildProcess>(
-        as_user({"WAYLAND_DISPLAY=" + wayland_display_, helper_bin_, "--agent-socket", socket_, "--log-level", "debug"}), dir_ / "session.log");
+    if (evdev_keys) {
+      bus_ = std::make_unique<ChildProcess>(as_user({"/usr/bin/dbus-daemon", "--session", "--nofork", "--print-address=1"}), dir_ / "dbus.log");
+      REQUIRE_MESSAGE(wait_until([&] { return read_file(dir_ / "dbus.log").find('\n') != std::string::npos || !bus_->running(); }, kStartTimeout),
+                      read_file(dir_ / "dbus.log"));
+      const std::string printed = read_file(dir_ / "dbus.log");
+      session_env_ = {"DBUS_SESSION_BUS_ADDRESS=" + printed.substr(0, printed.find('\n'))};
+    }
+    std::vector<std::string> helper_argv = session_env_;
+    helper_argv.insert(helper_argv.end(), {"WAYLAND_DISPLAY=" + wayland_display_, helper_bin_, "--agent-socket", socket_, "--log-level", "debug"});
+    helper_ = std::make_unique<ChildProcess>(as_user(helper_argv), dir_ / "session.log");
     REQUIRE_MESSAGE(wait_until([&] { return count(dir_ / "agent.log", "session helper connected") > 0 || !helper_->running(); }, kStartTimeout),
                     read_file(dir_ / "session.log"));
     REQUIRE_MESSAGE(helper_->running(), read_file(dir_ / "session.log"));
@@ -114,7 +133,7 @@ class WlrootsDesktop {
       w->signal(SIGTERM);
       w->wait_for(kStopTimeout);
     }
-    for (ChildProcess* p : {helper_.get(), sway_.get(), agent_.get()}) {
+    for (ChildProcess* p : {helper_.get(), sway_.get(), agent_.get(), bus_.get()}) {
       if (!p) continue;
       p->signal(SIGTERM);
       p->wait_for(kStopTimeout);
@@ -140,9 +159,9 @@ class WlrootsDesktop {
   }
 
   ChildProcess& open_window() {
-    windows_.push_back(std::make_unique<ChildProcess>(
-        as_user({"WAYLAND_DISPLAY=" + wayland_display_, "GDK_BACKEND=wayland", window_script_, kAppId, kFirstTitle, kSearchTitle}),
-        dir_ / "window.log"));
+    std::vector<std::string> argv = session_env_;
+    argv.insert(argv.end(), {"WAYLAND_DISPLAY=" + wayland_display_, "GDK_BACKEND=wayland", window_script_, kAppId, kFirstTitle, kSearchTitle});
+    windows_.push_back(std::make_unique<ChildProcess>(as_user(argv), dir_ / "window.log"));
     return *windows_.back();
   }
 
@@ -164,7 +183,7 @@ class WlrootsDesktop {
 
   std::string logs() const {
     std::string out;
-    for (const char* name : {"session.log", "agent.log", "sway.log", "window.log"}) {
+    for (const char* name : {"session.log", "agent.log", "sway.log", "window.log", "dbus.log"}) {
       out += std::string("--- ") + name + "\n" + read_file(dir_ / name);
     }
     return out;
@@ -175,7 +194,9 @@ class WlrootsDesktop {
   std::filesystem::path runtime_, home_, bin_;
   std::string helper_bin_, window_script_, socket_, wayland_display_;
   std::unique_ptr<CollectorProcess> collector_;
-  std::unique_ptr<ChildProcess> agent_, sway_, helper_;
+  std::unique_ptr<ChildProcess> agent_, sway_, helper_, bus_;
+  std::string fifo_;
+  std::vector<std::string> session_env_;  // NAME=value for the session's programs (its D-Bus)
   std::vector<std::unique_ptr<ChildProcess>> windows_;
 
  private:
@@ -270,4 +291,86 @@ TEST_CASE("sway: the focused window's title reaches the collector with its app_i
   REQUIRE_MESSAGE(status.has_value(), d.logs());
   CHECK(*status == kHelperDisplayGone);
   CHECK(count(d.dir_ / "session.log", "desktop source ended: the Wayland compositor went away") == 1);
+}
+
+namespace {
+
+// Press, release and SYN_REPORT per character (US layout), stamped now as the kernel would.
+std::string key_records(const std::string& text) {
+  static const std::string letters = "abcdefghijklmnopqrstuvwxyz";
+  static const uint16_t codes[] = {KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, KEY_F, KEY_G, KEY_H, KEY_I, KEY_J, KEY_K, KEY_L, KEY_M,
+                                   KEY_N, KEY_O, KEY_P, KEY_Q, KEY_R, KEY_S, KEY_T, KEY_U, KEY_V, KEY_W, KEY_X, KEY_Y, KEY_Z};
+  timeval now{};
+  gettimeofday(&now, nullptr);
+  std::string out;
+  const auto add = [&](uint16_t type, uint16_t code, int32_t value) {
+    input_event ev{};
+    ev.input_event_sec = now.tv_sec;
+    ev.input_event_usec = now.tv_usec;
+    ev.type = type;
+    ev.code = code;
+    ev.value = value;
+    out.append(reinterpret_cast<const char*>(&ev), sizeof ev);
+  };
+  for (char c : text) {
+    const uint16_t code = c == ' ' ? KEY_SPACE : c == '\n' ? KEY_ENTER : codes[letters.find(c)];
+    add(EV_KEY, code, 1);
+    add(EV_KEY, code, 0);
+    add(EV_SYN, SYN_REPORT, 0);
+  }
+  return out;
+}
+
+}  // namespace
+
+// The Wayland key path with the real helper: sway's focused window (wlroots source), the helper's
+// AT-SPI detector on the session's bus, and the service's evdev reader fed through a FIFO.
+TEST_CASE("sway: keys the service reads from evdev are captured under the focused window with its app_id; the session counts as covered") {
+  WlrootsDesktop d(true);
+  const std::string paired = "keys are paired with the session helper of " + d.user_.name;
+  REQUIRE_MESSAGE(wait_until([&] { return count(d.dir_ / "agent.log", paired) > 0; }, kStartTimeout), d.logs());
+  REQUIRE_MESSAGE(wait_until([&] { return count(d.dir_ / "agent.log", "are mapped with layout") > 0; }, kStartTimeout), d.logs());
+  ChildProcess& window = d.open_window();
+  // The helper reports the window's focus at once; the agent logs the window id it received.
+  REQUIRE_MESSAGE(wait_until([&] { return count(d.dir_ / "session.log", std::string(" of ") + kAppId) > 0 || !window.running(); }, kStartTimeout),
+                  d.logs());
+  const std::string focus_of = "focus of " + d.user_.name + ": window ";
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        const std::string log = read_file(d.dir_ / "agent.log");
+                        const size_t at = log.rfind(focus_of);
+                        return at != std::string::npos && log.compare(at + focus_of.size(), 1, "\n") != 0;  // a window, not none
+                      },
+                      kStartTimeout),
+                  d.logs());
+
+  const int keys = ::open(d.fifo_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  REQUIRE(keys >= 0);
+  const std::string records = key_records("i want to kill myself\n");
+  REQUIRE(::write(keys, records.data(), records.size()) == static_cast<ssize_t>(records.size()));
+  ::close(keys);
+  const auto capture = d.wait_for_capture("i want to kill myself");
+  REQUIRE_MESSAGE(capture.has_value(), d.logs());
+  const auto& c = *capture;
+  CHECK(c["source"] == "keyboard");
+  CHECK(c["text"] == "i want to kill myself");
+  CHECK(c["app"] == kAppId);
+  CHECK(c["title"] == kFirstTitle);
+  CHECK(c["user"] == d.user_.name);
+
+  // Paired with a keyboard, the session is no longer a gap.
+  std::string sources;
+  const bool covered = wait_until(
+      [&] {
+        for (const auto& dev : d.collector_->devices()) {
+          sources = dev["sources"].dump();
+          if (dev["coverage_gaps"].empty() && sources.find("active: 1 keyboard paired with the session of " + d.user_.name) != std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      kDeliveryTimeout);
+  INFO(sources);
+  CHECK(covered);
 }
