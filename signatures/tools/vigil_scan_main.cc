@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   bool stats = false;
   app.add_flag("--stats", stats, "print rule pack and compiled database figures to standard error");
   std::string cache_dir;
-  app.add_option("--cache-dir", cache_dir, "keep compiled databases here (keyed by pack, normaliser and engine version)");
+  app.add_option("--cache-dir", cache_dir, "keep compiled databases here (keyed by what is compiled and the engine version)");
   std::string phase = "all";
   app.add_option("--phase", phase, "the school's phase: rules meant only for the other phase are left out")
       ->check(CLI::IsMember({"primary", "secondary", "all"}))
