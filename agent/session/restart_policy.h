@@ -8,12 +8,17 @@
 #include <chrono>
 #include <optional>
 
+#include "vigil/cli.h"
+
 namespace vigil::agent {
 
 // The helper's exit statuses, shared with the supervisor.
 inline constexpr int kHelperStopped = 0;       // asked to stop (SIGTERM): the session is ending
 inline constexpr int kHelperDisplayGone = 3;   // the display server closed: the session is over
-inline constexpr int kHelperUsageError = 2;    // bad command line: restarting cannot help
+inline constexpr int kHelperUsageError = vigil::kExitUsage;  // bad command line: restarting cannot help
+// Asked to stop while its login session is still active: someone in the session stopped it, so
+// it comes back like a killed helper.
+inline constexpr int kHelperStoppedInSession = 4;
 
 // First restart delay, doubled per quick death up to kRestartDelayCap. Short, because keys typed
 // while no helper runs are not seen.

@@ -28,6 +28,7 @@
 #include "vigil/platform/child_process.h"
 #include "vigil/platform/desktop_source.h"
 #include "vigil/platform/local_socket.h"
+#include "vigil/platform/login_session.h"
 #include "vigil/platform/shutdown_signal.h"
 #include "vigil/platform/system_info.h"
 #include "vigil/version.h"
@@ -171,7 +172,21 @@ BrowserRoute open_browser_route(const std::string& configured_path) {
   return {std::move(*listener), {}};
 }
 
-int run_session(const std::string& socket_path, const std::string& browser_socket, std::atomic<bool>& stop, std::mutex& stop_mutex,
+// Asked to stop (SIGTERM). At logout the login session is closing, and a goodbye tells the agent
+// this is no coverage gap. While the session is still active, someone in it stopped the helper
+// (`pkill vigil-session` sends SIGTERM too): no goodbye, so the agent lists the gap unless a
+// helper is back within its grace period, and a supervisor starts this one again. Where the
+// session's state is unknown (no logind), a stop is taken for a logout, as before.
+int end_of_helper(AgentLink& link, const std::string& login_state_dir) {
+  if (platform::login_session_state(login_state_dir) == platform::LoginSessionState::kActive) {
+    spdlog::warn("asked to stop while this login session is still active: leaving without a goodbye, so the gap is reported");
+    return agent::kHelperStoppedInSession;
+  }
+  link.say_goodbye("stopped");
+  return agent::kHelperStopped;
+}
+
+int run_session(const std::string& socket_path, const std::string& browser_socket, const std::string& login_state_dir, std::atomic<bool>& stop, std::mutex& stop_mutex,
                 std::condition_variable& stop_cv) {
   auto desktop = platform::open_desktop_source();
   AgentLink link(socket_path, desktop ? (*desktop)->kind() : "none");
@@ -184,8 +199,7 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
       stop_cv.wait_for(lock, kReconnectDelay);
       link.flush();
     }
-    link.say_goodbye("stopped");
-    return 0;
+    return end_of_helper(link, login_state_dir);
   }
   // A source without keys (wlroots) covers window titles only: the service reads the keyboard from
   // evdev and pairs its keys with the focus, password and grab state this helper reports as soon
@@ -430,9 +444,11 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
   stop = true;
   browser_thread.join();
   assembler.flush(Clock::now());
-  // A clean end (logout, SIGTERM, display gone) is not a coverage gap: the agent is told so.
-  link.say_goodbye(desktop_failed ? "display gone" : "stopped");
-  return desktop_failed ? agent::kHelperDisplayGone : agent::kHelperStopped;
+  if (desktop_failed) {
+    link.say_goodbye("display gone");
+    return agent::kHelperDisplayGone;
+  }
+  return end_of_helper(link, login_state_dir);
 }
 
 // --supervise: this process only runs the helper as its child and starts it again when it is
@@ -496,6 +512,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   bool supervised = false;
   std::string browser_socket;
+  std::string login_state_dir;
   CLI::App app{"Vigil session helper: assembles what is typed in this desktop session and hands it to vigil-agent."};
   app.name("vigil-session");
   app.set_version_flag("--version", std::string("vigil-session ") + kVersion);
@@ -508,6 +525,7 @@ int main(int argc, char** argv) {
   app.add_flag("--supervise", supervised,
                "run the helper as a child process and start it again if it is killed or crashes (for sessions without a systemd "
                "user manager)");
+  app.add_option("--login-state-dir", login_state_dir, "where the session manager keeps login session state (default: logind's)");
   if (auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   spdlog::set_default_logger(spdlog::stderr_color_mt(supervised ? "vigil-session supervisor" : "vigil-session"));
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -520,6 +538,7 @@ int main(int argc, char** argv) {
     }
     std::vector<std::string> helper = {*self, "--agent-socket", socket_path, "--log-level", log_level};
     if (!browser_socket.empty()) helper.insert(helper.end(), {"--browser-socket", browser_socket});
+    if (!login_state_dir.empty()) helper.insert(helper.end(), {"--login-state-dir", login_state_dir});
     const int status = supervise(helper, *shutdown);
     shutdown->stop();
     return status;
@@ -533,7 +552,7 @@ int main(int argc, char** argv) {
     stop = true;
     stop_cv.notify_all();
   });
-  const int status = run_session(socket_path, browser_socket, stop, stop_mutex, stop_cv);
+  const int status = run_session(socket_path, browser_socket, login_state_dir, stop, stop_mutex, stop_cv);
   shutdown->stop();
   return status;
 }

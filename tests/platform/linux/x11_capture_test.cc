@@ -469,3 +469,68 @@ TEST_CASE("helper and supervisor killed: a coverage gap after the grace period, 
                   view.last_seen);
   CHECK(view.gaps == "[]");
 }
+
+TEST_CASE("a helper stopped while its login session is still active (a pupil's pkill) comes back, or leaves a gap; at logout it says goodbye") {
+  constexpr auto kGrace = std::chrono::seconds(1);
+  // Stands in for logind's /run/systemd/sessions: no login session can be opened inside the test
+  // sandbox, so the test writes the session's state file itself.
+  TempDir logind;
+  const auto write_state = [&](const std::string& state) { std::ofstream(logind.path() / "c7") << "UID=0\nSTATE=" << state << "\n"; };
+  write_state("active");
+  setenv("XDG_SESSION_ID", "c7", 1);
+  struct Unset {
+    ~Unset() { unsetenv("XDG_SESSION_ID"); }
+  } unset;
+  Desktop d({"--supervise", "--login-state-dir", logind.path().string()}, {"--helper-grace", std::to_string(kGrace.count())});
+
+  // SIGTERM to the helper alone: it leaves without a goodbye and its supervisor starts it again.
+  const long first = d.connected_helper_pid();
+  REQUIRE(first > 0);
+  REQUIRE(::kill(static_cast<pid_t>(first), SIGTERM) == 0);
+  REQUIRE_MESSAGE(wait_until([&] { return d.connected_helper_pid() != first && d.connected_helper_pid() > 0; }, kStartTimeout),
+                  read_file(d.dir_ / "session.log"));
+  CHECK(log_contains(d.dir_ / "session.log", "asked to stop while this login session is still active"));
+
+  // `pkill vigil-session`: SIGTERM to the supervisor and the helper. Nothing comes back, and the
+  // collector lists the gap.
+  const long second = d.connected_helper_pid();
+  d.helper_->signal(SIGTERM);
+  REQUIRE(::kill(static_cast<pid_t>(second), SIGTERM) == 0);
+  REQUIRE(d.helper_->wait_for(kStopTimeout).has_value());
+  DeviceView view;
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.gaps.find("helper stopped unexpectedly") != std::string::npos;
+                      },
+                      kDeliveryTimeout),
+                  view.gaps << read_file(d.dir_ / "agent.log"));
+
+  // Logout: the session is closing when the helper is asked to stop; it says goodbye, and a
+  // heartbeat built well after the grace period still lists no gap.
+  write_state("closing");
+  d.start_helper();
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.gaps == "[]";
+                      },
+                      kDeliveryTimeout),
+                  view.gaps);
+  const size_t goodbyes = Desktop::count(d.dir_ / "agent.log", "after saying goodbye");
+  d.helper_->signal(SIGTERM);
+  const auto status = d.helper_->wait_for(kStopTimeout);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  REQUIRE_MESSAGE(wait_until([&] { return Desktop::count(d.dir_ / "agent.log", "after saying goodbye") > goodbyes; }, kStartTimeout),
+                  read_file(d.dir_ / "agent.log") << read_file(d.dir_ / "session.log"));
+  const std::string after_grace = utc_second(std::chrono::system_clock::now() + kGrace + std::chrono::seconds(1));
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.last_seen.substr(0, after_grace.size()) > after_grace;
+                      },
+                      kDeliveryTimeout),
+                  view.last_seen);
+  CHECK(view.gaps == "[]");
+}
