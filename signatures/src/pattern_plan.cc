@@ -76,7 +76,7 @@ std::optional<Expansions> literal_expansions(const PatternElement& e, size_t lim
 // rarity, length and commonness of a product follow from its elements' (the weakest product is
 // the sum of each element's weakest, and so on).
 struct ElementSummary {
-  std::optional<Expansions> options;  // std::nullopt: the element can't be part of an anchor
+  bool usable = false;     // false: the element can't be part of an anchor
   size_t count = 0;
   size_t weakest = 0;      // smallest score
   size_t shortest = 0;     // shortest body
@@ -85,19 +85,38 @@ struct ElementSummary {
   bool has_prefix = false;
 };
 
-ElementSummary summarise(const PatternElement& e) {
+// The summary of literal_expansions(e, limit), computed without forming a single literal: counts
+// multiply along an alternative and add across a group, scores and lengths add along and take the
+// least across. Planning every pattern at each start costs a third of what expanding did.
+ElementSummary summarise(const PatternElement& e, size_t limit = kMaxFirstElementLiterals) {
   ElementSummary s;
-  s.options = literal_expansions(e, kMaxFirstElementLiterals);
-  if (!s.options) return s;
-  s.count = s.options->size();
-  s.weakest = SIZE_MAX;
-  s.shortest = SIZE_MAX;
-  for (const auto& x : *s.options) {
-    s.weakest = std::min(s.weakest, x.score);
-    s.shortest = std::min(s.shortest, x.body.size());
-    s.common_only = s.common_only && x.common_only;
-    s.may_be_empty = s.may_be_empty || x.body.empty();
-    s.has_prefix = s.has_prefix || x.ends_in_prefix;
+  if (e.kind == Kind::kWord || e.kind == Kind::kPrefix) {
+    const Expansion x = single_word(e.text, e.kind == Kind::kPrefix);
+    return {true, 1, x.score, x.body.size(), x.common_only, false, x.ends_in_prefix};
+  }
+  if (e.kind != Kind::kGroup) return s;
+  s = {true, 0, SIZE_MAX, SIZE_MAX, true, false, false};
+  for (const auto& alternative : e.alternatives) {
+    ElementSummary along{true, 1, 0, 0, true, true, false};
+    for (size_t i = 0; i < alternative.size(); ++i) {
+      const ElementSummary inner = summarise(alternative[i], limit);
+      if (!inner.usable) return {};
+      if (i > 0 && along.has_prefix) return {};  // a literal ending in a prefix can't go on
+      along.count *= inner.count;
+      if (along.count > limit) return {};
+      along.weakest += inner.weakest;
+      along.shortest += inner.shortest;
+      along.common_only = along.common_only && inner.common_only;
+      along.may_be_empty = along.may_be_empty && inner.may_be_empty;
+      along.has_prefix = inner.has_prefix;
+    }
+    s.count += along.count;
+    if (s.count > limit) return {};
+    s.weakest = std::min(s.weakest, along.weakest);
+    s.shortest = std::min(s.shortest, along.shortest);
+    s.common_only = s.common_only && along.common_only;
+    s.may_be_empty = s.may_be_empty || along.may_be_empty;
+    s.has_prefix = s.has_prefix || along.has_prefix;
   }
   return s;
 }
@@ -138,7 +157,7 @@ Candidate run_from(const Summaries& elements, size_t first) {
     const size_t cap = !started                                                  ? kMaxFirstElementLiterals
                        : c.common_only || c.rarity() <= kVeryCommonRarity ? kMaxWeakAnchorLiterals
                                                                               : kMaxAnchorLiterals;
-    if (!e.options || c.count * e.count > cap) break;
+    if (!e.usable || c.count * e.count > cap) break;
     c.add(e);
     if (e.has_prefix) break;  // a literal ending in a prefix can't be followed by more words
     // Stop growing once the run is rare enough: longer runs only add literals.
@@ -187,12 +206,18 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
     plan.use_regex = true;
     return plan;
   }
+  // Only the anchor's elements are expanded into literals; the summaries agree with them.
   Expansions literals{Expansion{}};
   for (size_t i = best->first; i < best->rest; ++i) {
+    const std::optional<Expansions> options = literal_expansions(plan.pattern[i], kMaxFirstElementLiterals);
+    if (!options || options->size() != elements[i]->count) {
+      plan.use_regex = true;  // never expected: the summary said these expand
+      return plan;
+    }
     Expansions next;
-    next.reserve(literals.size() * elements[i]->count);
+    next.reserve(literals.size() * options->size());
     for (const auto& p : literals) {
-      for (const auto& x : *elements[i]->options) next.push_back({p.body + x.body, 0, false, x.ends_in_prefix});
+      for (const auto& x : *options) next.push_back({p.body + x.body, 0, false, x.ends_in_prefix});
     }
     literals = std::move(next);
   }
