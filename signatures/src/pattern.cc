@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <unordered_set>
 
 #include "vigil/signatures/normaliser.h"
 
@@ -15,6 +17,20 @@ bool is_word_char(char c) {
 }
 
 Error bad(std::string reason) { return make_error(ErrorCode::kInvalidArgument, std::move(reason)); }
+
+// Most pattern words are plain letters: their normal form is lower case with letter runs
+// squeezed ("Kill" reads "kil"), as the quick normaliser would give, without running it.
+std::optional<std::string> plain_word(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c < 'a' || c > 'z') return std::nullopt;
+    if (out.empty() || out.back() != c) out.push_back(c);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
 
 std::vector<std::string> normalised_words(std::string_view raw) {
   // " w1 w2 "; pattern words are nearly always plain ASCII, which the quick path reads alone.
@@ -54,6 +70,10 @@ Result<void> add_token(std::string_view raw, bool in_group, ParsedPattern& out) 
   if (prefix) raw.remove_suffix(1);
   if (raw.find('*') != std::string_view::npos) return bad("'*' only at the end of a word");
   if (raw.find_first_of("()|") != std::string_view::npos) return bad("a group must stand apart from words: \"" + std::string(raw) + "\"");
+  if (auto word = plain_word(raw)) {
+    out.push_back({prefix ? Kind::kPrefix : Kind::kWord, std::move(*word), 0, {}});
+    return {};
+  }
   const auto words = normalised_words(raw);
   if (words.empty()) return prefix ? bad("'*' needs a word before it") : Result<void>();
   for (size_t w = 0; w < words.size(); ++w) {
@@ -181,16 +201,17 @@ class Parser {
     if (pos_ < text_.size() && is_word_char(text_[pos_])) return bad("a group must stand apart from words");
     // The same alternative twice ("(a||)") adds nothing but another way for the verifier to try
     // the rest of the pattern from the same place.
-    std::vector<std::string> seen;
+    std::unordered_set<std::string> seen;
     std::erase_if(g.alternatives, [&](const ParsedPattern& alternative) {
-      std::string rendered;
+      if (alternative.size() == 1 && alternative[0].kind == Kind::kWord) return !seen.insert(alternative[0].text).second;
+      std::string rendered = "\x01";  // apart from any word
       emit(alternative, rendered);
-      if (std::find(seen.begin(), seen.end(), rendered) != seen.end()) return true;
-      seen.push_back(std::move(rendered));
-      return false;
+      return !seen.insert(std::move(rendered)).second;
     });
     if (g.alternatives.size() > kMaxGroupAlternatives) return bad("a group may hold at most 64 alternatives");
-    if (!has_word({g})) return bad("a group needs at least one word");
+    if (std::none_of(g.alternatives.begin(), g.alternatives.end(), [](const ParsedPattern& a) { return has_word(a); })) {
+      return bad("a group needs at least one word");
+    }
     return g;
   }
 

@@ -1,5 +1,10 @@
 #include "vigil/signatures/pattern.h"
 
+#include <fstream>
+#include <string>
+
+#include "vigil/signatures/normaliser.h"
+
 #include <doctest/doctest.h>
 
 using namespace vigil::signatures;
@@ -70,4 +75,20 @@ TEST_CASE("a group's repeated alternatives count once") {
 TEST_CASE("a pattern of many optional parts is refused: the verifier would retry each from the same place") {
   CHECK(expression("(a|) (b|) (c|) (d|) (e|) ~ (f|) (g|) (h|) (i|) zz").size() > 0);  // ten is the limit
   CHECK(error_of("(a|) (b|) (c|) (d|) (e|) ~ (f|) (g|) (h|) (i|) (j|) zz").find("11 optional groups and gaps; at most 10") != std::string::npos);
+}
+
+TEST_CASE("plain words are read exactly as the normaliser reads them") {
+  // Pattern words of letters only skip the normaliser; every such English word must come out the same.
+  std::ifstream dictionary("/usr/share/dict/words");
+  REQUIRE_MESSAGE(dictionary.good(), "no /usr/share/dict/words (Debian's wamerican)");
+  std::string word;
+  size_t checked = 0;
+  while (std::getline(dictionary, word)) {
+    if (word.empty() || word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) continue;
+    auto parsed = parse_pattern(word);
+    REQUIRE(parsed.ok());
+    REQUIRE_MESSAGE(to_expression(*parsed) == normalise(word).text, word);
+    ++checked;
+  }
+  CHECK(checked > 50000);
 }

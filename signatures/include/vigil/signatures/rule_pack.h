@@ -35,7 +35,7 @@ struct Rule {
 struct RulePack {
   std::string name;
   std::string version;                  // manifest version, reported on captures
-  std::string digest;                   // SHA-256 (hex) over every pack file's name and bytes
+  std::string digest;                   // BLAKE2b-256 (hex) over every pack file's name and bytes
   std::vector<std::string> categories;
   std::vector<Rule> rules;
 };
