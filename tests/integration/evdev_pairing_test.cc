@@ -6,19 +6,18 @@
 // source; everything after the socket and the FIFO is the production path.
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <linux/input.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <map>
 
+#include "support/evdev_records.h"
 #include "support/process.h"
 #include "support/vigil_harness.h"
 
@@ -41,41 +40,6 @@ std::string all_bytes_of(const std::filesystem::path& dir) {
   std::string out;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     if (entry.is_regular_file() && entry.path().parent_path().filename() != "rule-cache") out += read_file(entry.path());
-  }
-  return out;
-}
-
-// US keyboard evdev codes for what the tests type.
-uint16_t code_of(char c) {
-  static const std::map<char, uint16_t> codes = {
-      {'a', KEY_A}, {'b', KEY_B}, {'c', KEY_C}, {'d', KEY_D}, {'e', KEY_E}, {'f', KEY_F}, {'g', KEY_G}, {'h', KEY_H},
-      {'i', KEY_I}, {'j', KEY_J}, {'k', KEY_K}, {'l', KEY_L}, {'m', KEY_M}, {'n', KEY_N}, {'o', KEY_O}, {'p', KEY_P},
-      {'q', KEY_Q}, {'r', KEY_R}, {'s', KEY_S}, {'t', KEY_T}, {'u', KEY_U}, {'v', KEY_V}, {'w', KEY_W}, {'x', KEY_X},
-      {'y', KEY_Y}, {'z', KEY_Z}, {' ', KEY_SPACE}, {'\n', KEY_ENTER}};
-  const auto it = codes.find(c);
-  REQUIRE_MESSAGE(it != codes.end(), "no key code for '" << c << "'");
-  return it->second;
-}
-
-// Press, release and SYN_REPORT per character, stamped with the time of writing as the kernel
-// stamps real key presses.
-std::string records_for(const std::string& text) {
-  std::string out;
-  timeval now{};
-  gettimeofday(&now, nullptr);
-  const auto add = [&](uint16_t type, uint16_t code, int32_t value) {
-    input_event ev{};
-    ev.input_event_sec = now.tv_sec;
-    ev.input_event_usec = now.tv_usec;
-    ev.type = type;
-    ev.code = code;
-    ev.value = value;
-    out.append(reinterpret_cast<const char*>(&ev), sizeof ev);
-  };
-  for (char c : text) {
-    add(EV_KEY, code_of(c), 1);
-    add(EV_KEY, code_of(c), 0);
-    add(EV_SYN, SYN_REPORT, 0);
   }
   return out;
 }
@@ -145,7 +109,7 @@ class EvdevRig {
 
   // Writes the records and waits until the agent's reader has taken them out of the FIFO.
   void type(const std::string& text) {
-    const std::string records = records_for(text);
+    const std::string records = evdev_key_records(text);
     REQUIRE(::write(keys_, records.data(), records.size()) == static_cast<ssize_t>(records.size()));
     REQUIRE(wait_until(
         [&] {

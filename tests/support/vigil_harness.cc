@@ -50,6 +50,22 @@ std::vector<nlohmann::json> CollectorProcess::captures() const {
   return parse_json_lines(r.out);
 }
 
+std::optional<nlohmann::json> CollectorProcess::wait_for_capture(const std::string& needle, std::chrono::milliseconds timeout) const {
+  std::optional<nlohmann::json> found;
+  wait_until(
+      [&] {
+        for (auto& c : captures()) {
+          if (c["text"].get<std::string>().find(needle) != std::string::npos) {
+            found = c;
+            return true;
+          }
+        }
+        return false;
+      },
+      timeout);
+  return found;
+}
+
 std::vector<nlohmann::json> CollectorProcess::devices() const {
   const RunResult r = run({collector_binary(), "devices", "--data-dir", data_dir_.string(), "--json"});
   if (r.status != 0) throw std::runtime_error("devices failed: " + r.err);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,8 @@ class CollectorProcess {
   uint64_t stored_count() const;
   // Stored captures through the public command line.
   std::vector<nlohmann::json> captures() const;
+  // The first stored capture whose text contains `needle`, polling until `timeout`.
+  std::optional<nlohmann::json> wait_for_capture(const std::string& needle, std::chrono::milliseconds timeout) const;
   std::vector<nlohmann::json> devices() const;
   // `vigil-collector evictions --json`: every eviction agents reported.
   std::vector<nlohmann::json> evictions() const;

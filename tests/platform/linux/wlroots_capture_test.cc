@@ -12,9 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <linux/input.h>
-#include <sys/time.h>
 
+#include "support/evdev_records.h"
 #include "support/process.h"
 #include "support/vigil_harness.h"
 
@@ -165,21 +164,7 @@ class WlrootsDesktop {
     return *windows_.back();
   }
 
-  std::optional<nlohmann::json> wait_for_capture(const std::string& needle) {
-    std::optional<nlohmann::json> found;
-    wait_until(
-        [&] {
-          for (auto& c : collector_->captures()) {
-            if (c["text"].get<std::string>().find(needle) != std::string::npos) {
-              found = c;
-              return true;
-            }
-          }
-          return false;
-        },
-        kDeliveryTimeout);
-    return found;
-  }
+  std::optional<nlohmann::json> wait_for_capture(const std::string& needle) { return collector_->wait_for_capture(needle, kDeliveryTimeout); }
 
   std::string logs() const {
     std::string out;
@@ -293,36 +278,6 @@ TEST_CASE("sway: the focused window's title reaches the collector with its app_i
   CHECK(count(d.dir_ / "session.log", "desktop source ended: the Wayland compositor went away") == 1);
 }
 
-namespace {
-
-// Press, release and SYN_REPORT per character (US layout), stamped now as the kernel would.
-std::string key_records(const std::string& text) {
-  static const std::string letters = "abcdefghijklmnopqrstuvwxyz";
-  static const uint16_t codes[] = {KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, KEY_F, KEY_G, KEY_H, KEY_I, KEY_J, KEY_K, KEY_L, KEY_M,
-                                   KEY_N, KEY_O, KEY_P, KEY_Q, KEY_R, KEY_S, KEY_T, KEY_U, KEY_V, KEY_W, KEY_X, KEY_Y, KEY_Z};
-  timeval now{};
-  gettimeofday(&now, nullptr);
-  std::string out;
-  const auto add = [&](uint16_t type, uint16_t code, int32_t value) {
-    input_event ev{};
-    ev.input_event_sec = now.tv_sec;
-    ev.input_event_usec = now.tv_usec;
-    ev.type = type;
-    ev.code = code;
-    ev.value = value;
-    out.append(reinterpret_cast<const char*>(&ev), sizeof ev);
-  };
-  for (char c : text) {
-    const uint16_t code = c == ' ' ? KEY_SPACE : c == '\n' ? KEY_ENTER : codes[letters.find(c)];
-    add(EV_KEY, code, 1);
-    add(EV_KEY, code, 0);
-    add(EV_SYN, SYN_REPORT, 0);
-  }
-  return out;
-}
-
-}  // namespace
-
 // The Wayland key path with the real helper: sway's focused window (wlroots source), the helper's
 // AT-SPI detector on the session's bus, and the service's evdev reader fed through a FIFO.
 TEST_CASE("sway: keys the service reads from evdev are captured under the focused window with its app_id; the session counts as covered") {
@@ -346,7 +301,7 @@ TEST_CASE("sway: keys the service reads from evdev are captured under the focuse
 
   const int keys = ::open(d.fifo_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   REQUIRE(keys >= 0);
-  const std::string records = key_records("i want to kill myself\n");
+  const std::string records = evdev_key_records("i want to kill myself\n");
   REQUIRE(::write(keys, records.data(), records.size()) == static_cast<ssize_t>(records.size()));
   ::close(keys);
   const auto capture = d.wait_for_capture("i want to kill myself");

@@ -143,21 +143,7 @@ class Desktop {
   void key(const std::string& name) { REQUIRE(run({"/usr/bin/xdotool", "key", name}).status == 0); }
 
   // The first stored capture whose text contains `needle`, waiting for it to arrive.
-  std::optional<nlohmann::json> wait_for_capture(const std::string& needle) {
-    std::optional<nlohmann::json> found;
-    wait_until(
-        [&] {
-          for (auto& c : collector_->captures()) {
-            if (c["text"].get<std::string>().find(needle) != std::string::npos) {
-              found = c;
-              return true;
-            }
-          }
-          return false;
-        },
-        kDeliveryTimeout);
-    return found;
-  }
+  std::optional<nlohmann::json> wait_for_capture(const std::string& needle) { return collector_->wait_for_capture(needle, kDeliveryTimeout); }
 
   // The pid the agent saw (SO_PEERCRED) for the latest helper connection, 0 if none yet.
   long connected_helper_pid() {
@@ -416,6 +402,44 @@ std::string utc_second(std::chrono::system_clock::time_point t) {
   return buffer;
 }
 
+// Waits until the collector lists a coverage gap containing `needle`.
+void require_gap(Desktop& d, const std::string& needle) {
+  DeviceView view;
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.gaps.find(needle) != std::string::npos;
+                      },
+                      kDeliveryTimeout),
+                  view.gaps << read_file(d.dir_ / "agent.log"));
+}
+
+// Waits until the collector lists no coverage gap.
+void require_no_gaps(Desktop& d) {
+  DeviceView view;
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.gaps == "[]";
+                      },
+                      kDeliveryTimeout),
+                  view.gaps);
+}
+
+// Once a heartbeat built well after the grace period has reached the collector, still no gap.
+void require_no_gap_after_grace(Desktop& d, std::chrono::seconds grace) {
+  const std::string after_grace = utc_second(std::chrono::system_clock::now() + grace + std::chrono::seconds(1));
+  DeviceView view;
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        view = device_view(d);
+                        return view.last_seen.substr(0, after_grace.size()) > after_grace;
+                      },
+                      kDeliveryTimeout),
+                  view.last_seen);
+  CHECK(view.gaps == "[]");
+}
+
 }  // namespace
 
 // Issue 5: "a killed helper is restarted" covers the helper alone; when its supervisor is killed
@@ -430,44 +454,24 @@ TEST_CASE("helper and supervisor killed: a coverage gap after the grace period, 
   REQUIRE(d.helper_->wait_for(kStopTimeout).has_value());
   REQUIRE(::kill(static_cast<pid_t>(helper), SIGKILL) == 0);
 
-  DeviceView view;
-  const bool gap = wait_until(
-      [&] {
-        view = device_view(d);
-        return view.gaps.find("helper stopped unexpectedly") != std::string::npos;
-      },
-      kDeliveryTimeout);
-  REQUIRE_MESSAGE(gap, view.gaps << read_file(d.dir_ / "agent.log"));
+  require_gap(d, "helper stopped unexpectedly");
+  const DeviceView view = device_view(d);
   CHECK(view.gaps.find("session of " + user + " not monitored") != std::string::npos);
   CHECK(view.gaps.find("session:" + d.socket_) != std::string::npos);
 
   // A helper of the same user connecting again clears it.
   d.start_helper();
-  REQUIRE_MESSAGE(wait_until(
-                      [&] {
-                        view = device_view(d);
-                        return view.gaps == "[]";
-                      },
-                      kDeliveryTimeout),
-                  view.gaps);
+  require_no_gaps(d);
 
-  // Logout: SIGTERM to the supervisor stops its helper, which says goodbye. Once a heartbeat
-  // built well after the grace period has reached the collector, there is still no gap.
+  // Logout: SIGTERM to the supervisor stops its helper, which says goodbye (no login session is
+  // known here, so a stop is taken for a logout).
   d.helper_->signal(SIGTERM);
   const auto status = d.helper_->wait_for(kStopTimeout);
   REQUIRE(status.has_value());
   CHECK(*status == 0);
   REQUIRE_MESSAGE(wait_until([&] { return log_contains(d.dir_ / "agent.log", "after saying goodbye"); }, kStartTimeout),
                   read_file(d.dir_ / "agent.log") << read_file(d.dir_ / "session.log"));
-  const std::string after_grace = utc_second(std::chrono::system_clock::now() + kGrace + std::chrono::seconds(1));
-  REQUIRE_MESSAGE(wait_until(
-                      [&] {
-                        view = device_view(d);
-                        return view.last_seen.substr(0, after_grace.size()) > after_grace;
-                      },
-                      kDeliveryTimeout),
-                  view.last_seen);
-  CHECK(view.gaps == "[]");
+  require_no_gap_after_grace(d, kGrace);
 }
 
 TEST_CASE("a helper stopped while its login session is still active (a pupil's pkill) comes back, or leaves a gap; at logout it says goodbye") {
@@ -497,26 +501,13 @@ TEST_CASE("a helper stopped while its login session is still active (a pupil's p
   d.helper_->signal(SIGTERM);
   REQUIRE(::kill(static_cast<pid_t>(second), SIGTERM) == 0);
   REQUIRE(d.helper_->wait_for(kStopTimeout).has_value());
-  DeviceView view;
-  REQUIRE_MESSAGE(wait_until(
-                      [&] {
-                        view = device_view(d);
-                        return view.gaps.find("helper stopped unexpectedly") != std::string::npos;
-                      },
-                      kDeliveryTimeout),
-                  view.gaps << read_file(d.dir_ / "agent.log"));
+  require_gap(d, "helper stopped unexpectedly");
 
-  // Logout: the session is closing when the helper is asked to stop; it says goodbye, and a
-  // heartbeat built well after the grace period still lists no gap.
+  // Logout: the session is closing when the helper is asked to stop; it says goodbye, and no gap
+  // follows.
   write_state("closing");
   d.start_helper();
-  REQUIRE_MESSAGE(wait_until(
-                      [&] {
-                        view = device_view(d);
-                        return view.gaps == "[]";
-                      },
-                      kDeliveryTimeout),
-                  view.gaps);
+  require_no_gaps(d);
   const size_t goodbyes = Desktop::count(d.dir_ / "agent.log", "after saying goodbye");
   d.helper_->signal(SIGTERM);
   const auto status = d.helper_->wait_for(kStopTimeout);
@@ -524,13 +515,5 @@ TEST_CASE("a helper stopped while its login session is still active (a pupil's p
   CHECK(*status == 0);
   REQUIRE_MESSAGE(wait_until([&] { return Desktop::count(d.dir_ / "agent.log", "after saying goodbye") > goodbyes; }, kStartTimeout),
                   read_file(d.dir_ / "agent.log") << read_file(d.dir_ / "session.log"));
-  const std::string after_grace = utc_second(std::chrono::system_clock::now() + kGrace + std::chrono::seconds(1));
-  REQUIRE_MESSAGE(wait_until(
-                      [&] {
-                        view = device_view(d);
-                        return view.last_seen.substr(0, after_grace.size()) > after_grace;
-                      },
-                      kDeliveryTimeout),
-                  view.last_seen);
-  CHECK(view.gaps == "[]");
+  require_no_gap_after_grace(d, kGrace);
 }
