@@ -442,6 +442,7 @@ int run_session(const std::string& socket_path, const std::string& browser_socke
     link.flush();
   }
   stop = true;
+  if (browser.listener) browser.listener->interrupt();
   browser_thread.join();
   assembler.flush(Clock::now());
   if (desktop_failed) {
