@@ -70,6 +70,7 @@ Result<void> add_token(std::string_view raw, bool in_group, ParsedPattern& out) 
   if (prefix) raw.remove_suffix(1);
   if (raw.find('*') != std::string_view::npos) return bad("'*' only at the end of a word");
   if (raw.find_first_of("()|") != std::string_view::npos) return bad("a group must stand apart from words: \"" + std::string(raw) + "\"");
+  if (raw.size() > kMaxWordBytes) return bad("a word longer than " + std::to_string(kMaxWordBytes) + " bytes");
   if (auto word = plain_word(raw)) {
     out.push_back({prefix ? Kind::kPrefix : Kind::kWord, std::move(*word), 0, {}});
     return {};

@@ -64,6 +64,7 @@ TEST_CASE("malformed patterns are refused with a reason") {
   CHECK(error_of("un(alive|done)").find("stand apart") != std::string::npos);
   CHECK(error_of("(a ~ b|c)").find("inside a group") != std::string::npos);
   CHECK(error_of("(a)?b").find("stand apart") != std::string::npos);
+  CHECK(error_of("kill " + std::string(300, 'x')).find("longer than 255 bytes") != std::string::npos);
   CHECK(error_of("(|)").find("at least one word") != std::string::npos);
 }
 

@@ -15,6 +15,7 @@ inline constexpr int kDefaultGap = 3;
 inline constexpr int kMaxGap = 5;
 inline constexpr size_t kMaxGroupAlternatives = 64;
 inline constexpr size_t kMaxOptionalParts = 10;
+inline constexpr size_t kMaxWordBytes = 255;  // one word of a pattern, before normalising
 
 struct PatternElement {
   enum class Kind { kWord, kPrefix, kGap, kNumber, kGroup };
