@@ -88,7 +88,8 @@ struct ElementSummary {
 // The summary of literal_expansions(e, limit), computed without forming a single literal: counts
 // multiply along an alternative and add across a group, scores and lengths add along and take the
 // least across. Planning every pattern at each start costs a third of what expanding did.
-ElementSummary summarise(const PatternElement& e, size_t limit = kMaxFirstElementLiterals) {
+ElementSummary summarise(const PatternElement& e) {
+  constexpr size_t limit = kMaxFirstElementLiterals;
   ElementSummary s;
   if (e.kind == Kind::kWord || e.kind == Kind::kPrefix) {
     const Expansion x = single_word(e.text, e.kind == Kind::kPrefix);
@@ -99,7 +100,7 @@ ElementSummary summarise(const PatternElement& e, size_t limit = kMaxFirstElemen
   for (const auto& alternative : e.alternatives) {
     ElementSummary along{true, 1, 0, 0, true, true, false};
     for (size_t i = 0; i < alternative.size(); ++i) {
-      const ElementSummary inner = summarise(alternative[i], limit);
+      const ElementSummary inner = summarise(alternative[i]);
       if (!inner.usable) return {};
       if (i > 0 && along.has_prefix) return {};  // a literal ending in a prefix can't go on
       along.count *= inner.count;
@@ -194,12 +195,11 @@ Summaries pointers_to(const std::vector<ElementSummary>& summaries) {
   return out;
 }
 
-}  // namespace
-
-PatternPlan plan_pattern(ParsedPattern pattern) {
+// The plan for `pattern` whose elements' summaries are `summaries` (plan_parts keeps them to judge
+// splits without summarising the pattern again).
+PatternPlan plan_from(ParsedPattern pattern, const std::vector<ElementSummary>& summaries) {
   PatternPlan plan;
   plan.pattern = std::move(pattern);
-  const std::vector<ElementSummary> summaries = summarise_all(plan.pattern);
   const Summaries elements = pointers_to(summaries);
   const std::optional<Candidate> best = best_anchor(elements);
   if (!best) {
@@ -230,6 +230,13 @@ PatternPlan plan_pattern(ParsedPattern pattern) {
   plan.rest = best->rest;
   plan.rarity = best->rarity();
   return plan;
+}
+
+}  // namespace
+
+PatternPlan plan_pattern(ParsedPattern pattern) {
+  const std::vector<ElementSummary> summaries = summarise_all(pattern);
+  return plan_from(std::move(pattern), summaries);
 }
 
 namespace {
@@ -269,7 +276,8 @@ SplitOutcome judge_split(const std::vector<ElementSummary>& summaries, size_t gr
 }
 
 void plan_parts(ParsedPattern whole_pattern, size_t depth, size_t budget, std::vector<PatternPlan>& out) {
-  PatternPlan whole = plan_pattern(std::move(whole_pattern));
+  const std::vector<ElementSummary> summaries = summarise_all(whole_pattern);
+  PatternPlan whole = plan_from(std::move(whole_pattern), summaries);
   if (whole.use_regex || whole.rarity > kVeryCommonRarity || depth >= kMaxSplitDepth) {
     out.push_back(std::move(whole));
     return;
@@ -277,7 +285,6 @@ void plan_parts(ParsedPattern whole_pattern, size_t depth, size_t budget, std::v
   const ParsedPattern& pattern = whole.pattern;
   // Try each group (with no empty alternative, so no part loses a word between two gaps) and keep
   // the split whose weakest part is rarest, then the one with fewest literals.
-  const std::vector<ElementSummary> summaries = summarise_all(pattern);
   std::optional<std::pair<size_t, SplitOutcome>> best;
   for (size_t g = 0; g < pattern.size(); ++g) {
     const PatternElement& e = pattern[g];
