@@ -85,7 +85,7 @@ TEST_CASE("SIGKILL the agent 200 times while captures stream: every capture arri
   // The events arrive while the agent lives and dies: before each life another slice is appended
   // to the replay file (only while no agent runs, so a line is never half-written), so every
   // agent has fresh events to scan and captures to send when it is killed.
-  const ReplayCorpus corpus = write_replay_corpus(dir / "all.jsonl", 40000, 8);
+  const ReplayCorpus corpus = write_replay_corpus(dir / "all.jsonl", 40000, 4);
   std::vector<std::string> lines;
   {
     std::istringstream in(read_file(dir / "all.jsonl"));
