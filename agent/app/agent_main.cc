@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-loopback", options.insecure_loopback, "development only: plaintext to a collector on loopback");
   int64_t heartbeat_s = options.heartbeat_interval.count();
   app.add_option("--heartbeat-interval", heartbeat_s, "seconds between heartbeats")->capture_default_str()->check(CLI::PositiveNumber);
+  double linger_s = static_cast<double>(options.connection_linger.count()) / 1000;
+  app.add_option("--connection-linger", linger_s,
+                 "seconds the connection to the collector stays open after its last exchange (gRPC runs no threads while none is open)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--batch-size", options.batch_size, "most captures per batch sent to the collector")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
@@ -96,6 +101,7 @@ int main(int argc, char** argv) {
   if (options.sources.empty()) return vigil::usage_error(app, "--source is required");
   options.timeout = std::chrono::seconds(timeout_s);
   options.heartbeat_interval = std::chrono::seconds(heartbeat_s);
+  options.connection_linger = std::chrono::milliseconds(static_cast<int64_t>(linger_s * 1000));
   options.helper_grace = std::chrono::seconds(helper_grace_s);
   options.rules_check_interval = std::chrono::seconds(rules_check_s);
   options.backoff_initial = std::chrono::milliseconds(backoff_initial_ms);

@@ -19,6 +19,7 @@ struct AgentOptions {
   std::chrono::seconds timeout{300};     // --once gives up after this long
   bool insecure_loopback = false;        // plaintext gRPC; only to a loopback collector
   std::chrono::seconds heartbeat_interval{60};
+  std::chrono::milliseconds connection_linger{5 * 1000};  // see ForwarderConfig::connection_linger
   std::chrono::seconds helper_grace{10};  // a helper gone without goodbye is a coverage gap after this long
   size_t batch_size = 256;               // captures per batch sent to the collector
   std::chrono::milliseconds backoff_initial{1000};

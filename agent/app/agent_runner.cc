@@ -39,6 +39,16 @@ constexpr std::chrono::minutes kRenewRetry{1};
 // Development mode keeps the collector's sealing key, learned from its first answer, here.
 constexpr const char* kDevSealKeyFile = "dev-seal.pub";
 
+// Mutual TLS with the device's certificate; the PEM texts are copied, so a renewal later makes a
+// new factory rather than changing this one.
+CredentialsFactory device_credentials(const DeviceIdentity& id) {
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = id.ca_certificate_pem;
+  tls.pem_private_key = id.key_pem;
+  tls.pem_cert_chain = id.certificate_pem;
+  return [tls] { return grpc::SslCredentials(tls); };
+}
+
 google::protobuf::Timestamp timestamp_ms(int64_t ms) { return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms); }
 
 uint64_t uniform_random(uint64_t max) { return max == 0 ? 0 : randombytes_uniform(static_cast<uint32_t>(std::min<uint64_t>(max, UINT32_MAX - 1)) + 1); }
@@ -237,21 +247,18 @@ int AgentRunner::run() {
     }
   } forget_sources{*this};
 
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  CredentialsFactory credentials;
   GrpcTransportConfig transport_config{o.collector, std::chrono::seconds(30), ""};
   if (o.insecure_loopback) {
-    credentials = grpc::InsecureChannelCredentials();  // validate() restricted this to loopback
+    credentials = [] { return grpc::InsecureChannelCredentials(); };  // validate() restricted this to loopback
   } else {
     // Mutual TLS: the pinned collector CA is the only trust root, and the device certificate is
     // what the collector checks (and can revoke) on every message.
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = (*identity)->ca_certificate_pem;
-    tls.pem_private_key = (*identity)->key_pem;
-    tls.pem_cert_chain = (*identity)->certificate_pem;
-    credentials = grpc::SslCredentials(tls);
+    credentials = device_credentials(**identity);
     transport_config.tls_server_name = std::string(pki::kCollectorServerName);
   }
   GrpcTransport transport(transport_config, credentials);
+
   const std::string hostname = platform::system_info().hostname();
   std::mutex status_mutex;
   std::vector<std::string> source_states(sources.size(), "active");
@@ -300,6 +307,7 @@ int AgentRunner::run() {
   ForwarderConfig forwarder_config;
   forwarder_config.backoff = {o.backoff_initial, o.backoff_max};
   forwarder_config.heartbeat_interval = o.heartbeat_interval;
+  forwarder_config.connection_linger = o.connection_linger;
   forwarder_config.max_batch_count = o.batch_size;
   Forwarder forwarder(**outbox, transport, forwarder_config, uniform_random, heartbeat, [] { return std::chrono::steady_clock::now(); });
   forwarder_ptr = &forwarder;
@@ -327,11 +335,7 @@ int AgentRunner::run() {
         return;
       }
       id.certificate_pem = *renewed;
-      grpc::SslCredentialsOptions tls;
-      tls.pem_root_certs = id.ca_certificate_pem;
-      tls.pem_private_key = id.key_pem;
-      tls.pem_cert_chain = id.certificate_pem;
-      transport.set_credentials(grpc::SslCredentials(tls));
+      transport.set_credentials(device_credentials(id));
       auto fresh = pki::certificate_validity(id.certificate_pem);
       spdlog::info("renewed the device certificate; valid until {} (Unix time)", fresh ? fresh->not_after : 0);
     });

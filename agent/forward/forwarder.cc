@@ -27,16 +27,41 @@ void Forwarder::set_error(std::string error) {
   last_error_ = std::move(error);
 }
 
+void Forwarder::exchanged() {
+  connection_open_ = true;
+  last_exchange_ = clock_();
+}
+
+void Forwarder::close_connection() {
+  if (!connection_open_) return;
+  transport_.release_connection();
+  connection_open_ = false;
+}
+
+std::chrono::milliseconds Forwarder::idle_wait(std::chrono::steady_clock::time_point now, std::chrono::milliseconds wait) {
+  if (connection_open_) {
+    const auto remaining = config_.connection_linger - std::chrono::duration_cast<std::chrono::milliseconds>(now - last_exchange_);
+    if (remaining.count() <= 0) {
+      close_connection();
+    } else {
+      wait = std::min(wait, remaining);  // wake up to close it, unless a capture comes first
+    }
+  }
+  return std::max(wait, std::chrono::milliseconds(0));
+}
+
 StepOutcome Forwarder::step() {
   const auto now = clock_();
   if (now >= next_heartbeat_ || (heartbeat_wanted_ && heartbeat_wanted_())) {
     if (before_heartbeat_) before_heartbeat_();
     const v1::Heartbeat sent = heartbeat_();
     const SendResult hb = transport_.send_heartbeat(sent);
+    exchanged();
     if (hb.status != SendStatus::kAck) {
       set_error(hb.error);
       const auto wait = backoff_.next();
       spdlog::warn("collector unreachable ({}); retrying in {} ms", hb.error, wait.count());
+      close_connection();  // a failing channel would keep reconnecting on gRPC's own schedule meanwhile
       return {StepOutcome::Kind::kRetryLater, wait};
     }
     next_heartbeat_ = now + config_.heartbeat_interval;
@@ -52,15 +77,17 @@ StepOutcome Forwarder::step() {
   if (batch->empty()) {
     drained_.notify_all();
     const auto until_heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat_ - now);
-    return {StepOutcome::Kind::kIdle, std::max(until_heartbeat, std::chrono::milliseconds(0))};
+    return {StepOutcome::Kind::kIdle, idle_wait(clock_(), until_heartbeat)};
   }
 
   const SendResult result = transport_.send(++sequence_, *batch);
+  exchanged();
   switch (result.status) {
     case SendStatus::kRetry: {
       set_error(result.error);
       const auto wait = backoff_.next();
       spdlog::warn("sending {} captures failed ({}); retrying in {} ms", batch->size(), result.error, wait.count());
+      close_connection();
       return {StepOutcome::Kind::kRetryLater, wait};
     }
     case SendStatus::kReject:

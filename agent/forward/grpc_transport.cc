@@ -32,22 +32,31 @@ SendStatus classify(const grpc::Status& status) {
   }
 }
 
-GrpcTransport::GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials)
-    : config_(std::move(config)) {
-  set_credentials(std::move(credentials));
+GrpcTransport::GrpcTransport(GrpcTransportConfig config, CredentialsFactory credentials)
+    : config_(std::move(config)), credentials_(std::move(credentials)) {}
+
+void GrpcTransport::set_credentials(CredentialsFactory credentials) {
+  credentials_ = std::move(credentials);
+  release_connection();
 }
 
-void GrpcTransport::set_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
+void GrpcTransport::release_connection() {
+  stub_.reset();
+  channel_.reset();  // the last gRPC object: gRPC shuts down and its threads end
+}
+
+void GrpcTransport::open_channel() {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectMs);
   if (!config_.tls_server_name.empty()) args.SetSslTargetNameOverride(config_.tls_server_name);
-  channel_ = grpc::CreateCustomChannel(config_.target, std::move(credentials), args);
+  channel_ = grpc::CreateCustomChannel(config_.target, credentials_(), args);
   stub_ = v1::Ingest::NewStub(channel_);
 }
 
 SendResult GrpcTransport::exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply) {
+  if (!channel_) open_channel();
   if (channel_->GetState(true) != GRPC_CHANNEL_READY) {
     // Not an error yet: if it does not connect, the call below fails fast with gRPC's reason.
     (void)channel_->WaitForConnected(std::chrono::system_clock::now() + kConnectWait);

@@ -1,9 +1,11 @@
 #pragma once
 // Sends batches over the vigil.v1.Ingest stream. One short stream per batch, each with its own
-// deadline, over one long-lived channel (HTTP/2 connection): a stuck collector costs one deadline,
-// never a hung agent.
+// deadline, over one channel (HTTP/2 connection) opened when there is something to send and
+// closed when the Forwarder goes idle: a stuck collector costs one deadline, never a hung agent.
+// While no channel and no credentials exist, gRPC is not initialised and runs no threads.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,18 +22,26 @@ struct GrpcTransportConfig {
   std::string tls_server_name;  // with TLS: the name the collector's certificate must carry
 };
 
+// Credentials are made afresh for each channel: a credentials object alone keeps gRPC initialised.
+using CredentialsFactory = std::function<std::shared_ptr<grpc::ChannelCredentials>()>;
+
 class GrpcTransport final : public Transport {
  public:
-  GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials);
+  GrpcTransport(GrpcTransportConfig config, CredentialsFactory credentials);
   SendResult send(uint64_t sequence, const std::vector<OutboxEntry>& batch) override;
   SendResult send_heartbeat(const v1::Heartbeat& heartbeat) override;
-  // A new channel with new credentials (a renewed device certificate). Same thread as send().
-  void set_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials);
+  void release_connection() override;
+  // Credentials for the next channel (a renewed device certificate); the open one is closed.
+  // Same thread as send().
+  void set_credentials(CredentialsFactory credentials);
+  bool connected() const { return channel_ != nullptr; }
 
  private:
   SendResult exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply);
+  void open_channel();
 
   GrpcTransportConfig config_;
+  CredentialsFactory credentials_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Ingest::Stub> stub_;
 };

@@ -35,6 +35,9 @@ class Transport {
   virtual ~Transport() = default;
   virtual SendResult send(uint64_t sequence, const std::vector<OutboxEntry>& batch) = 0;
   virtual SendResult send_heartbeat(const v1::Heartbeat& heartbeat) = 0;
+  // Nothing is due for a while: a transport holding a connection open may close it; the next
+  // send opens one again.
+  virtual void release_connection() {}
 };
 
 }  // namespace vigil::agent

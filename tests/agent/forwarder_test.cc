@@ -20,6 +20,9 @@ class FakeTransport : public Transport {
   std::vector<size_t> batch_sizes;
   int heartbeats = 0;
   bool heartbeat_fails = false;
+  int releases = 0;
+
+  void release_connection() override { ++releases; }
 
   SendResult send(uint64_t, const std::vector<OutboxEntry>& batch) override {
     batch_sizes.push_back(batch.size());
@@ -157,10 +160,49 @@ TEST_CASE("captures the collector rejects one by one are quarantined with its re
 TEST_CASE("idle until the next heartbeat is due") {
   Fixture f(0);
   f.now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
-  const StepOutcome o = f.forwarder->step();
+  StepOutcome o = f.forwarder->step();
   CHECK(o.kind == StepOutcome::Kind::kIdle);
-  CHECK(o.wait == std::chrono::seconds(60));
-  f.now += std::chrono::seconds(60);
+  const auto linger = ForwarderConfig{}.connection_linger;
+  CHECK(o.wait == linger);  // then the heartbeat's connection is closed
+  f.now += linger;
+  o = f.forwarder->step();
+  CHECK(o.kind == StepOutcome::Kind::kIdle);
+  CHECK(o.wait == std::chrono::seconds(60) - linger);
+  CHECK(f.transport.heartbeats == 1);
+  f.now += std::chrono::seconds(60) - linger;
   f.forwarder->step();
   CHECK(f.transport.heartbeats == 2);
+}
+
+TEST_CASE("the connection is closed once nothing was sent for the linger, and reused within it") {
+  Fixture f(2, 1);
+  f.now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  CHECK(f.forwarder->step().kind == StepOutcome::Kind::kSent);  // heartbeat and the first capture
+  CHECK(f.forwarder->step().kind == StepOutcome::Kind::kSent);
+  StepOutcome o = f.forwarder->step();
+  CHECK(o.kind == StepOutcome::Kind::kIdle);
+  // It wakes when the linger ends, not at the next heartbeat, to close the connection.
+  CHECK(o.wait == ForwarderConfig{}.connection_linger);
+  CHECK(f.transport.releases == 0);
+  f.now += ForwarderConfig{}.connection_linger / 2;
+  o = f.forwarder->step();
+  CHECK(o.wait == ForwarderConfig{}.connection_linger / 2);
+  CHECK(f.transport.releases == 0);
+  f.now += ForwarderConfig{}.connection_linger / 2;
+  o = f.forwarder->step();
+  CHECK(f.transport.releases == 1);
+  CHECK(o.wait == std::chrono::seconds(60) - ForwarderConfig{}.connection_linger);
+  f.forwarder->step();
+  CHECK(f.transport.releases == 1);  // closed once
+}
+
+TEST_CASE("a failed send closes the connection before backing off") {
+  Fixture f(1);
+  f.now = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  f.transport.script.push_back(retry());
+  const StepOutcome o = f.forwarder->step();
+  CHECK(o.kind == StepOutcome::Kind::kRetryLater);
+  CHECK(o.wait == std::chrono::seconds(1));
+  CHECK(f.transport.releases == 1);
+  CHECK(*f.outbox->depth() == 1);
 }

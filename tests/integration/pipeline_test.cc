@@ -172,3 +172,49 @@ TEST_CASE("--once gives up with a non-zero status when the collector never answe
   CHECK(agent.err.find("timed out") != std::string::npos);
   CHECK(outbox_depth(dir / "agent") == 5);  // kept, not dropped
 }
+
+namespace {
+
+// Threads gRPC starts when initialised (iomgr timers and executors, the event engine's pool).
+bool runs_grpc_threads(pid_t pid) {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    const std::string name = read_file(task.path() / "comm");
+    for (const char* grpc : {"grpc_global_tim", "timer_manager", "default-executo", "resolver-execut", "event_engine"}) {
+      if (name.rfind(grpc, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("between exchanges the agent holds no connection and gRPC runs no threads; the next heartbeat reconnects over mutual TLS") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  const std::string device = enroll_agent(collector, dir / "agent");
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 100, 12);
+  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
+  for (const char* extra : {"--heartbeat-interval", "1", "--connection-linger", "0.2"}) args.emplace_back(extra);
+  ChildProcess agent(args, dir / "agent.log");
+  REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
+
+  // Idle between heartbeats, gRPC is shut down: its threads end.
+  REQUIRE(wait_until([&] { return !runs_grpc_threads(agent.pid()); }, std::chrono::seconds(30)));
+  // And it starts again for each heartbeat: the collector keeps hearing from the device.
+  auto last_seen = [&] {
+    for (const auto& d : collector.devices()) {
+      if (d["id"] == device && d["last_seen"].is_string()) return d["last_seen"].get<std::string>();
+    }
+    return std::string();
+  };
+  const std::string before = last_seen();
+  REQUIRE(!before.empty());
+  CHECK(wait_until([&] { const auto now = last_seen(); return !now.empty() && now != before; }, std::chrono::seconds(30)));
+  CHECK(wait_until([&] { return !runs_grpc_threads(agent.pid()); }, std::chrono::seconds(30)));
+  CHECK(agent.running());
+  CHECK(read_file(dir / "agent.log").find("retrying in") == std::string::npos);
+  check_exactly_once(collector.captures(), corpus);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+}
