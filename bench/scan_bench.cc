@@ -91,7 +91,7 @@ int rss_probe(const std::string& rules, const std::string& cache) {
   auto pack = load_rule_pack(rules);
   if (!pack) return 1;
   drop_examples(*pack);  // as the agent does
-  auto matcher = Matcher::compile(std::move(*pack), std::filesystem::path(cache));
+  auto matcher = Matcher::compile(std::move(*pack), CompileOptions{std::filesystem::path(cache), vigil::platform::release_free_memory});
   if (!matcher) return 1;
   vigil::platform::release_free_memory();  // as the agent does once its rules are loaded
   auto scratch = (*matcher)->make_scratch();
@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   // Load from cache as an agent does at start-up: read the pack, then the compiled databases.
   t = Clock::now();
   auto pack_again = load_rule_pack(rules);
-  auto cached = Matcher::compile(std::move(*pack_again), cache);
+  auto cached = Matcher::compile(std::move(*pack_again), CompileOptions{cache, vigil::platform::release_free_memory});
   const double cache_load_ms = ms_since(t);
   const bool from_cache = cached && (*cached)->stats().from_cache;
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "vigil/platform/resource_limits.h"
+
 namespace vigil::agent {
 
 RulePackWatcher::RulePackWatcher(std::filesystem::path rules_dir, signatures::AgePhase phase, std::filesystem::path cache_dir)
@@ -24,6 +26,11 @@ std::string RulePackWatcher::fingerprint() const {
   return out;
 }
 
+signatures::CompileOptions RulePackWatcher::compile_options() const {
+  // The agent scans for weeks: its rules are worth packing into as few pages as possible.
+  return {cache_dir_, platform::release_free_memory};
+}
+
 Result<std::shared_ptr<const signatures::Matcher>> RulePackWatcher::load() {
   fingerprint_ = fingerprint();
   auto pack = signatures::load_rule_pack(rules_dir_);
@@ -31,7 +38,7 @@ Result<std::shared_ptr<const signatures::Matcher>> RulePackWatcher::load() {
   digest_ = pack->digest;
   signatures::select_phase(*pack, phase_);
   signatures::drop_examples(*pack);  // the agent only scans
-  return signatures::Matcher::compile(std::move(*pack), cache_dir_);
+  return signatures::Matcher::compile(std::move(*pack), compile_options());
 }
 
 Result<std::optional<std::shared_ptr<const signatures::Matcher>>> RulePackWatcher::check() {
@@ -44,7 +51,7 @@ Result<std::optional<std::shared_ptr<const signatures::Matcher>>> RulePackWatche
   const std::string digest = pack->digest;
   signatures::select_phase(*pack, phase_);
   signatures::drop_examples(*pack);
-  auto matcher = signatures::Matcher::compile(std::move(*pack), cache_dir_);
+  auto matcher = signatures::Matcher::compile(std::move(*pack), compile_options());
   if (!matcher) return matcher.error();
   digest_ = digest;
   return std::optional<std::shared_ptr<const signatures::Matcher>>(std::move(*matcher));

@@ -30,6 +30,7 @@ class RulePackWatcher {
  private:
   // Names, sizes and modification times of the pack files: cheap to read every minute.
   std::string fingerprint() const;
+  signatures::CompileOptions compile_options() const;
 
   std::filesystem::path rules_dir_;
   signatures::AgePhase phase_;

@@ -1,7 +1,8 @@
 #include "common_words.h"
 
+#include <functional>
 #include <string>
-#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "vigil/signatures/normaliser.h"
@@ -58,19 +59,38 @@ constexpr const char* kCommonWords[] = {
 }  // namespace
 
 bool is_common_word(std::string_view normalised_word) {
-  // Asked for every word of every pattern at each start: a hash lookup, not a tree walk.
-  static const std::unordered_set<std::string_view> kSet = [] {
-    static std::vector<std::string> storage;
-    std::unordered_set<std::string_view> words;
+  // Asked for every word of every pattern while compiling: an open-addressing hash table in two
+  // allocations (made while the pack's parse garbage is all around, a node per word would pin
+  // pages all over the heap).
+  struct Words {
+    std::string bytes;
+    std::vector<std::string_view> slots;  // power-of-two size, at most half full; empty = unused
+    size_t slot_of(std::string_view word) const { return std::hash<std::string_view>{}(word) & (slots.size() - 1); }
+  };
+  static const Words kWords = [] {
+    Words words;
+    std::vector<std::pair<size_t, size_t>> spans;
     for (const char* w : kCommonWords) {
       const std::string n = normalise(w).text;
-      storage.push_back(n.substr(1, n.size() - 2));
+      spans.emplace_back(words.bytes.size(), n.size() - 2);
+      words.bytes += n.substr(1, n.size() - 2);
     }
-    words.reserve(storage.size());
-    for (const auto& w : storage) words.insert(w);  // views into storage, which never changes again
+    size_t size = 1;
+    while (size < 2 * spans.size()) size *= 2;
+    words.slots.resize(size);
+    for (const auto& [at, length] : spans) {
+      const std::string_view word(words.bytes.data() + at, length);
+      size_t s = words.slot_of(word);
+      while (!words.slots[s].empty() && words.slots[s] != word) s = (s + 1) & (size - 1);
+      words.slots[s] = word;
+    }
     return words;
   }();
-  return kSet.find(normalised_word) != kSet.end();
+  if (normalised_word.empty()) return false;
+  for (size_t s = kWords.slot_of(normalised_word);; s = (s + 1) & (kWords.slots.size() - 1)) {
+    if (kWords.slots[s].empty()) return false;
+    if (kWords.slots[s] == normalised_word) return true;
+  }
 }
 
 }  // namespace vigil::signatures

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
@@ -313,16 +314,92 @@ void Matcher::LiteralSet::pack_for_scanning() {
   std::vector<Anchor>().swap(anchors);
 }
 
-Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const std::optional<std::filesystem::path>& cache_dir) {
+namespace {
+
+// The rules' text, length-prefixed in one buffer while the scattered originals are freed.
+class RuleTextPool {
+ public:
+  void put(const std::string& text) {
+    put(static_cast<uint64_t>(text.size()));
+    bytes_ += text;
+  }
+  void put(const std::vector<std::string>& texts) {
+    put(static_cast<uint64_t>(texts.size()));
+    for (const auto& t : texts) put(t);
+  }
+  void put(uint64_t number) { bytes_.append(reinterpret_cast<const char*>(&number), sizeof number); }
+  uint64_t number() {
+    uint64_t n = 0;
+    std::memcpy(&n, bytes_.data() + at_, sizeof n);
+    at_ += sizeof n;
+    return n;
+  }
+  std::string text() {
+    const auto size = static_cast<size_t>(number());
+    std::string t = bytes_.substr(at_, size);
+    at_ += size;
+    return t;
+  }
+  std::vector<std::string> texts() {
+    std::vector<std::string> out(static_cast<size_t>(number()));
+    for (auto& t : out) t = text();
+    return out;
+  }
+  bool done() const { return at_ == bytes_.size(); }
+
+ private:
+  std::string bytes_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+void Matcher::compact_rules(const std::function<void()>& release_free_memory) {
+  RuleTextPool pool;
+  for (const Rule& rule : pack_.rules) {
+    pool.put(rule.id);
+    pool.put(rule.category);
+    pool.put(static_cast<uint64_t>(rule.severity));
+    pool.put(rule.patterns);
+    pool.put(rule.unless);
+    pool.put(static_cast<uint64_t>(rule.phase));
+    pool.put(rule.matches);
+    pool.put(rule.not_matches);
+    pool.put(rule.note);
+    pool.put(rule.file);
+    pool.put(static_cast<uint64_t>(rule.line));
+  }
+  const size_t count = pack_.rules.size();
+  std::vector<Rule>().swap(pack_.rules);
+  release_free_memory();
+  pack_.rules.reserve(count);
+  while (!pool.done()) {
+    Rule& rule = pack_.rules.emplace_back();
+    rule.id = pool.text();
+    rule.category = pool.text();
+    rule.severity = static_cast<int>(pool.number());
+    rule.patterns = pool.texts();
+    rule.unless = pool.texts();
+    rule.phase = static_cast<AgePhase>(pool.number());
+    rule.matches = pool.texts();
+    rule.not_matches = pool.texts();
+    rule.note = pool.text();
+    rule.file = pool.text();
+    rule.line = static_cast<int>(pool.number());
+  }
+}
+
+Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const CompileOptions& options) {
   if (sodium_init() < 0) return make_error(ErrorCode::kInternal, "libsodium failed to initialise");
   std::shared_ptr<Matcher> m(new Matcher());
   m->pack_ = std::move(pack);
   if (auto r = m->build_plans(); !r) return r.error();
   if (m->rule_literals_.text.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
-  if (auto r = m->compile_databases(cache_dir); !r) return r.error();
+  if (auto r = m->compile_databases(options.cache_dir); !r) return r.error();
   m->rule_literals_.pack_for_scanning();
   m->exception_literals_.pack_for_scanning();
   for (RegexSet* set : {&m->rule_regexes_, &m->exception_regexes_}) std::vector<std::string>().swap(set->expressions);
+  if (options.release_free_memory) m->compact_rules(options.release_free_memory);
   return std::shared_ptr<const Matcher>(std::move(m));
 }
 

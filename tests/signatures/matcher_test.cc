@@ -199,3 +199,61 @@ TEST_CASE("compiled databases are cached on disk, reloaded, and rebuilt when unu
   const Rule& rule = third->pack().rules.front();
   CHECK_FALSE(rules_hit(*third, *s3, rule.matches.front()).empty());
 }
+
+TEST_CASE("compacting the rules after compiling keeps every rule field and every hit the same") {
+  auto pack = load_rule_pack(vigil::test::shipped_pack_dir());
+  REQUIRE(pack.ok());
+  RulePack copy = *pack;
+  auto plain = Matcher::compile(std::move(*pack));
+  REQUIRE(plain.ok());
+  int releases = 0;
+  auto compacted = Matcher::compile(std::move(copy), CompileOptions{std::nullopt, [&] { ++releases; }});
+  REQUIRE(compacted.ok());
+  CHECK(releases == 1);
+
+  const auto& a = (*plain)->pack().rules;
+  const auto& b = (*compacted)->pack().rules;
+  REQUIRE(a.size() == b.size());
+  size_t with_unless = 0, with_note = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    INFO(a[i].id);
+    CHECK(a[i].id == b[i].id);
+    CHECK(a[i].category == b[i].category);
+    CHECK(a[i].severity == b[i].severity);
+    CHECK(a[i].patterns == b[i].patterns);
+    CHECK(a[i].unless == b[i].unless);
+    CHECK(a[i].phase == b[i].phase);
+    CHECK(a[i].matches == b[i].matches);
+    CHECK(a[i].not_matches == b[i].not_matches);
+    CHECK(a[i].note == b[i].note);
+    CHECK(a[i].file == b[i].file);
+    CHECK(a[i].line == b[i].line);
+    with_unless += !b[i].unless.empty();
+    with_note += !b[i].note.empty();
+  }
+  CHECK(with_unless > 0);  // the comparison covered every kind of field
+  CHECK(with_note > 0);
+
+  auto sa = (*plain)->make_scratch();
+  auto sb = (*compacted)->make_scratch();
+  REQUIRE(sa.ok());
+  REQUIRE(sb.ok());
+  size_t hits = 0;
+  for (const Rule& rule : a) {
+    for (const auto& example : rule.matches) {
+      const auto ha = (*plain)->scan(example, *sa);
+      const auto hb = (*compacted)->scan(example, *sb);
+      REQUIRE(ha.ok());
+      REQUIRE(hb.ok());
+      REQUIRE(ha->size() == hb->size());
+      for (size_t k = 0; k < ha->size(); ++k) {
+        CHECK((*ha)[k].rule->id == (*hb)[k].rule->id);
+        CHECK((*ha)[k].start == (*hb)[k].start);
+        CHECK((*ha)[k].end == (*hb)[k].end);
+        CHECK((*hb)[k].rule->severity == (*ha)[k].rule->severity);
+      }
+      hits += hb->size();
+    }
+  }
+  CHECK(hits >= a.size());
+}
