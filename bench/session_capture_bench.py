@@ -23,6 +23,8 @@ import time
 
 IDLE_SECONDS = 20
 CHARS_PER_SECOND = 10
+# What pupils type nearly all the time: no rule matches it.
+PLAIN = "we need to finish the science homework before friday, then revise for the maths test\n"
 # One line per capture: the hit completes at the space after "myself", Enter starts a new line.
 PHRASE = "i want to kill myself ok\n"
 START_TIMEOUT = 30
@@ -76,7 +78,28 @@ def rss_mb(pid):
     return 0.0
 
 
-def measure(procs, seconds, action=None):
+def thread_names(pid):
+    names = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                names[tid] = f.read().strip()
+        except OSError:
+            pass
+    return names
+
+
+def busiest_threads(pid, before, after, elapsed):
+    """Where a process's CPU went, by thread name (threads of one name summed), busiest first."""
+    names = thread_names(pid)
+    by_name = {}
+    for tid, ns in after[1].items():
+        name = names.get(tid, tid)
+        by_name[name] = by_name.get(name, 0) + (ns - before[1].get(tid, 0))
+    return sorted(((100 * ns / 1e9 / elapsed, name) for name, ns in by_name.items()), reverse=True)
+
+
+def measure(procs, seconds, action=None, breakdown=None):
     before = {name: cpu_sample(p.pid) for name, p in procs.items()}
     start = time.monotonic()
     if action:
@@ -85,6 +108,9 @@ def measure(procs, seconds, action=None):
     if remaining > 0:
         time.sleep(remaining)  # a benchmark window, not synchronisation
     elapsed = time.monotonic() - start
+    if breakdown is not None:
+        for name, p in procs.items():
+            breakdown[name] = busiest_threads(p.pid, before[name], cpu_sample(p.pid), elapsed)
     return {name: (rss_mb(p.pid), 100 * cpu_seconds_between(before[name], cpu_sample(p.pid)) / elapsed) for name, p in procs.items()}
 
 
@@ -120,7 +146,8 @@ def main():
         port = open(port_file).read().strip()
         sock = f"{tmp}/session.sock"
         agent = start([f"{build}/agent/vigil-agent", "--collector", f"127.0.0.1:{port}", "--data-dir", f"{tmp}/agent",
-                       "--source", f"session:{sock}", "--rules", rules, "--insecure-loopback"])
+                       "--source", f"session:{sock}", "--rules", rules, "--insecure-loopback"]
+                      + os.environ.get("VIGIL_BENCH_AGENT_ARGS", "").split())
         wait_for(lambda: os.path.exists(sock), "agent socket")
         helper = start([f"{build}/agent/vigil-session", "--agent-socket", sock])
         start(["xterm", "-T", "bench", "-e", "cat"])
@@ -129,20 +156,30 @@ def main():
         subprocess.run(["xdotool", "windowactivate", "--sync", wid], check=True)
 
         watched = {"vigil-session (helper)": helper, "vigil-agent (service)": agent}
-        idle = measure(watched, IDLE_SECONDS)
-        text = (PHRASE * (typing_seconds * CHARS_PER_SECOND // len(PHRASE) + 1))[: typing_seconds * CHARS_PER_SECOND]
         # xdotool waits --delay/2 after each press and again after each release, so one character
         # takes the whole delay only if we pass twice the per-character interval.
         delay_ms = str(2 * 1000 // CHARS_PER_SECOND)
-        typist = {}
 
-        def type_text():
-            typist["start"] = time.monotonic()
-            typist["proc"] = subprocess.Popen(["xdotool", "type", "--delay", delay_ms, text], stdout=logs, stderr=logs)
+        def typing_phase(line):
+            text = (line * (typing_seconds * CHARS_PER_SECOND // len(line) + 1))[: typing_seconds * CHARS_PER_SECOND]
+            typist = {}
 
-        typing = measure(watched, typing_seconds, type_text)
-        typist["proc"].wait()
-        typed_for = time.monotonic() - typist["start"]
+            def type_text():
+                typist["start"] = time.monotonic()
+                typist["proc"] = subprocess.Popen(["xdotool", "type", "--delay", delay_ms, text], stdout=logs, stderr=logs)
+
+            threads = {}
+            figures = measure(watched, typing_seconds, type_text, breakdown=threads)
+            typist["proc"].wait()
+            return text, time.monotonic() - typist["start"], figures, threads
+
+        phases = []  # (name, figures, per-thread breakdown)
+        idle_threads = {}
+        phases.append(("idle", measure(watched, IDLE_SECONDS, breakdown=idle_threads), idle_threads))
+        plain_text, plain_for, plain, plain_threads = typing_phase(PLAIN)
+        phases.append(("typing", plain, plain_threads))
+        text, typed_for, hits, hit_threads = typing_phase(PHRASE)
+        phases.append(("hit/line", hits, hit_threads))
         expected = text.count("myself ")
         collector_cmd = [f"{build}/collector/vigil-collector", "captures", "--data-dir", f"{tmp}/collector", "--json"]
         captures = []
@@ -160,11 +197,14 @@ def main():
         latencies = sorted((parse_ts(c["received_at"]) - parse_ts(c["observed_at"])).total_seconds() * 1000
                            for c in captures if c["source"] == "keyboard")
 
-        print(f"session capture benchmark ({os.cpu_count()} cores; {CHARS_PER_SECOND} chars/s for {typing_seconds} s into xterm)")
-        print(f"xdotool typed {len(text)} characters in {typed_for:.1f} s ({len(text) / typed_for:.1f} chars/s)")
-        print(f"{'process':26} {'idle RSS MB':>12} {'idle CPU %':>11} {'typing RSS MB':>14} {'typing CPU %':>13}")
+        print(f"session capture benchmark ({os.cpu_count()} cores; {CHARS_PER_SECOND} chars/s for {typing_seconds} s "
+              f"into xterm; rules {rules})")
+        print(f"typing: ordinary text, no rule hit ({len(plain_text)} characters in {plain_for:.1f} s); "
+              f"hit/line: a risk phrase every {len(PHRASE)} characters, one capture stored and sent every "
+              f"{len(PHRASE) / CHARS_PER_SECOND:.1f} s ({len(text)} characters in {typed_for:.1f} s)")
+        print(f"{'process':26}" + "".join(f" {name + ' RSS MB':>16} {name + ' CPU %':>15}" for name, _, _ in phases))
         for name in watched:
-            print(f"{name:26} {idle[name][0]:12.1f} {idle[name][1]:11.3f} {typing[name][0]:14.1f} {typing[name][1]:13.3f}")
+            print(f"{name:26}" + "".join(f" {figures[name][0]:16.1f} {figures[name][1]:15.3f}" for _, figures, _ in phases))
         if latencies:
             p50 = statistics.median(latencies)
             p99 = latencies[min(len(latencies) - 1, int(round(0.99 * (len(latencies) - 1))))]
@@ -172,6 +212,10 @@ def main():
                   f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms")
         else:
             print(f"no keyboard captures arrived (expected {expected}); see {tmp}/bench.log")
+        for phase, _, threads in phases:
+            for name, rows in threads.items():
+                shown = ", ".join(f"{thread} {pct:.3f}" for pct, thread in rows[:6] if pct >= 0.001)
+                print(f"  {phase:8} {name}: CPU % by thread: {shown or 'none above 0.001'}")
     finally:
         for p in reversed(procs):
             p.terminate()
