@@ -80,10 +80,11 @@ class PatternProgram::Walker {
         return npos;
       }
       case Kind::kGroup: {
-        if (e.starts != kAnyByte && (pos >= text_.size() || !(e.starts & first_byte_bit(text_[pos])))) return npos;
+        const Group& g = p_.groups_[e.first];
+        if (g.starts != kAnyByte && (pos >= text_.size() || !(g.starts & first_byte_bit(text_[pos])))) return npos;
         const auto rest_fn = [&](size_t after) { return forward(seq, i + 1, after, next); };
         const Continue rest(rest_fn);
-        for (uint32_t a = e.first; a < e.first + e.count; ++a) {
+        for (uint32_t a = g.first; a < g.first + g.count; ++a) {
           const size_t r = forward(p_.alternatives_[a], 0, pos, rest);
           if (r != npos) return r;
         }
@@ -117,13 +118,14 @@ class PatternProgram::Walker {
         return npos;
       }
       case Kind::kGroup: {
-        if (e.last_starts != kAnyByte) {
+        const Group& g = p_.groups_[e.first];
+        if (g.last_starts != kAnyByte) {
           const size_t start = word_start_before(text_, pos);
-          if (start == npos || start >= pos || !(e.last_starts & first_byte_bit(text_[start]))) return npos;
+          if (start == npos || start >= pos || !(g.last_starts & first_byte_bit(text_[start]))) return npos;
         }
         const auto rest_fn = [&](size_t before) { return backward(seq, i - 1, before, next); };
         const Continue rest(rest_fn);
-        for (uint32_t a = e.first; a < e.first + e.count; ++a) {
+        for (uint32_t a = g.first; a < g.first + g.count; ++a) {
           const Sequence alternative = p_.alternatives_[a];
           const size_t r = backward(alternative, alternative.end - alternative.begin, pos, rest);
           if (r != npos) return r;
@@ -205,7 +207,7 @@ PatternProgram::Sequence PatternProgram::pack(const ParsedPattern& sequence) {
   nodes_.resize(begin + sequence.size());
   for (size_t i = 0; i < sequence.size(); ++i) {
     const PatternElement& e = sequence[i];
-    Node node{static_cast<uint8_t>(e.kind), static_cast<uint8_t>(e.max_gap), 0, 0, 0, kAnyByte, kAnyByte};
+    Node node{static_cast<uint8_t>(e.kind), static_cast<uint8_t>(e.max_gap), 0, 0};
     if (e.kind == Kind::kWord || e.kind == Kind::kPrefix) {
       // Words repeat across a pack ("my", "you", "kill"): each is stored once.
       auto it = word_offsets_.find(e.text);
@@ -216,25 +218,31 @@ PatternProgram::Sequence PatternProgram::pack(const ParsedPattern& sequence) {
       node.first = it->second;
       node.text_length = static_cast<uint16_t>(e.text.size());
     } else if (e.kind == Kind::kGroup) {
-      node.first = static_cast<uint32_t>(alternatives_.size());
-      node.count = static_cast<uint32_t>(e.alternatives.size());
+      const auto group = static_cast<uint32_t>(groups_.size());
+      const auto count = static_cast<uint32_t>(e.alternatives.size());
+      const auto first = static_cast<uint32_t>(alternatives_.size());
+      groups_.push_back({first, count, 0, 0});
+      node.first = group;
       alternatives_.resize(alternatives_.size() + e.alternatives.size());
-      node.starts = 0;
-      node.last_starts = 0;
-      for (uint32_t a = 0; a < node.count; ++a) {
+      uint32_t starts = 0;
+      uint32_t last_starts = 0;
+      for (uint32_t a = 0; a < count; ++a) {
         const Sequence packed = pack(e.alternatives[a]);
-        alternatives_[node.first + a] = packed;
+        alternatives_[first + a] = packed;
         if (packed.begin == packed.end) {
-          node.starts = node.last_starts = kAnyByte;  // an empty alternative: the group may match nothing
+          starts = last_starts = kAnyByte;  // an empty alternative: the group may match nothing
           continue;
         }
         const Node& front = nodes_[packed.begin];
         const Node& back = nodes_[packed.end - 1];
-        node.starts |= starts_of(front.kind, front.text_length ? bytes_[front.first] : ' ', front.starts);
-        node.last_starts |= back.kind == static_cast<uint8_t>(Kind::kGroup)
-                                ? back.last_starts
-                                : starts_of(back.kind, back.text_length ? bytes_[back.first] : ' ', 0);
+        const bool front_group = front.kind == static_cast<uint8_t>(Kind::kGroup);
+        starts |= starts_of(front.kind, front.text_length ? bytes_[front.first] : ' ', front_group ? groups_[front.first].starts : kAnyByte);
+        last_starts |= back.kind == static_cast<uint8_t>(Kind::kGroup)
+                           ? groups_[back.first].last_starts
+                           : starts_of(back.kind, back.text_length ? bytes_[back.first] : ' ', 0);
       }
+      groups_[group].starts = starts;  // by index: packing the alternatives may have moved groups_
+      groups_[group].last_starts = last_starts;
     }
     nodes_[begin + i] = node;  // by index: packing the alternatives may have moved nodes_
   }
@@ -248,6 +256,7 @@ PatternProgram::Id PatternProgram::add(const PatternPlan& plan) {
 
 void PatternProgram::shrink_to_fit() {
   nodes_.shrink_to_fit();
+  groups_.shrink_to_fit();
   alternatives_.shrink_to_fit();
   bytes_.shrink_to_fit();
   entries_.shrink_to_fit();
@@ -255,7 +264,7 @@ void PatternProgram::shrink_to_fit() {
 }
 
 size_t PatternProgram::memory_bytes() const {
-  return nodes_.capacity() * sizeof(Node) + alternatives_.capacity() * sizeof(Sequence) + bytes_.capacity() +
+  return nodes_.capacity() * sizeof(Node) + groups_.capacity() * sizeof(Group) + alternatives_.capacity() * sizeof(Sequence) + bytes_.capacity() +
          entries_.capacity() * sizeof(Entry);
 }
 
