@@ -10,6 +10,8 @@
 #include "app/agent_options.h"
 #include "app/agent_runner.h"
 #include "enroll/device_identity.h"
+#include "rules/child_rule_compiler.h"
+#include "rules/rule_pack_watcher.h"
 #include "vigil/platform/system_info.h"
 #include "vigil/cli.h"
 #include "vigil/platform/shutdown_signal.h"
@@ -73,7 +75,29 @@ int main(int argc, char** argv) {
   enroll_cmd->add_option("--collector", enroll_collector, "collector address, HOST:PORT")->required();
   enroll_cmd->add_option("--token", enroll_token, "the enrollment token")->required();
   enroll_cmd->add_option("--data-dir", enroll_data_dir, "the agent's data directory")->required();
+  std::string compile_rules_dir, compile_phase = "all", compile_cache_dir;
+  auto* compile_cmd = app.add_subcommand(vigil::agent::kCompileRulesCommand,
+                                         "compile a rule pack into a cache directory and exit (the agent runs this itself for a pack "
+                                         "not yet compiled, so its own memory stays small)");
+  compile_cmd->add_option("--rules", compile_rules_dir, "rule pack directory")->required();
+  compile_cmd->add_option("--phase", compile_phase, "the school's age phase")->check(CLI::IsMember({"primary", "secondary", "all"}))->capture_default_str();
+  compile_cmd->add_option("--cache-dir", compile_cache_dir, "where the compiled databases are stored")->required();
   if (auto exit_code = vigil::parse_command_line(app, argc, argv)) return *exit_code;
+
+  if (compile_cmd->parsed()) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-agent"));
+    vigil::agent::RulePackWatcher rules(compile_rules_dir, *vigil::signatures::parse_phase(compile_phase), compile_cache_dir);
+    auto matcher = rules.load();
+    if (!matcher) {
+      std::cerr << "vigil-agent: rule pack: " << matcher.error().message << "\n";
+      return 1;
+    }
+    if (!(*matcher)->stats().from_cache && !rules.cached()) {
+      std::cerr << "vigil-agent: could not store the compiled rule pack in " << compile_cache_dir << "\n";
+      return 1;
+    }
+    return 0;
+  }
 
   if (enroll_cmd->parsed()) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-agent"));

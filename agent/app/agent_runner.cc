@@ -23,6 +23,7 @@
 #include "vigil/pki.h"
 #include "vigil/platform/resource_limits.h"
 #include "vigil/platform/system_info.h"
+#include "rules/child_rule_compiler.h"
 #include "rules/rule_pack_watcher.h"
 #include "vigil/signatures/live_matcher.h"
 #include "vigil/signatures/matcher.h"
@@ -206,7 +207,8 @@ int AgentRunner::run() {
     return 1;
   }
   // Compiled databases are cached beside the outbox: restarts load them instead of compiling.
-  RulePackWatcher rule_pack(o.rules_dir, *signatures::parse_phase(o.phase), std::filesystem::path(o.data_dir) / "rule-cache");
+  RulePackWatcher rule_pack(o.rules_dir, *signatures::parse_phase(o.phase), std::filesystem::path(o.data_dir) / "rule-cache",
+                            compile_rules_in_child);
   auto matcher = rule_pack.load();
   if (!matcher) {
     spdlog::critical("rule pack: {}", matcher.error().message);

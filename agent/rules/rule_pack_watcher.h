@@ -5,6 +5,7 @@
 // reported and the pack in use stays.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,9 +16,17 @@
 
 namespace vigil::agent {
 
+// Compiles the pack in `rules_dir` for `phase` into `cache_dir` outside this process.
+using RuleCompiler =
+    std::function<Result<void>(const std::filesystem::path& rules_dir, signatures::AgePhase phase, const std::filesystem::path& cache_dir)>;
+
 class RulePackWatcher {
  public:
-  RulePackWatcher(std::filesystem::path rules_dir, signatures::AgePhase phase, std::filesystem::path cache_dir);
+  // With `compile_elsewhere`, a pack whose databases are not in the cache is compiled by it (the
+  // agent: a child process), and this process only loads the result; should that fail, it
+  // compiles here after all.
+  RulePackWatcher(std::filesystem::path rules_dir, signatures::AgePhase phase, std::filesystem::path cache_dir,
+                  RuleCompiler compile_elsewhere = {});
 
   // Loads and compiles the pack as it is now.
   Result<std::shared_ptr<const signatures::Matcher>> load();
@@ -27,14 +36,20 @@ class RulePackWatcher {
   // pack is broken; the caller keeps the pack in use then.
   Result<std::optional<std::shared_ptr<const signatures::Matcher>>> check();
 
+  // Whether the pack as it is now has its compiled databases in the cache.
+  bool cached() const;
+
  private:
   // Names, sizes and modification times of the pack files: cheap to read every minute.
   std::string fingerprint() const;
   signatures::CompileOptions compile_options() const;
+  Result<signatures::RulePack> read_pack() const;  // as scanned here: this phase, no examples
+  Result<std::shared_ptr<const signatures::Matcher>> compile(signatures::RulePack pack);
 
   std::filesystem::path rules_dir_;
   signatures::AgePhase phase_;
   std::filesystem::path cache_dir_;
+  RuleCompiler compile_elsewhere_;
   std::string fingerprint_;
   std::string digest_;
 };

@@ -186,7 +186,7 @@ Result<hs_database_t*> compile_literals(const std::vector<std::string>& literals
 
 }  // namespace
 
-Result<void> Matcher::compile_databases(const std::optional<std::filesystem::path>& cache_dir) {
+Result<void> Matcher::compile_databases(const std::optional<std::filesystem::path>& cache_dir, bool cache_only) {
   // Keyed by exactly what is compiled (every literal and expression, in id order) and the engine
   // that compiles it, so a cached database can't be paired with the wrong ids whatever changed.
   crypto_hash_sha256_state state;
@@ -242,6 +242,10 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
     }
   }
 
+  if (!stats_.from_cache && cache_only) {
+    return make_error(ErrorCode::kNotFound, "the compiled databases of this rule pack are not in the cache" +
+                                                (cache_dir ? " (" + cache_dir->string() + ")" : std::string()));
+  }
   if (!stats_.from_cache) {
     for (LiteralSet* set : {&rule_literals_, &exception_literals_}) {
       auto db = compile_literals(set->text);
@@ -395,7 +399,7 @@ Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const Com
   m->pack_ = std::move(pack);
   if (auto r = m->build_plans(); !r) return r.error();
   if (m->rule_literals_.text.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
-  if (auto r = m->compile_databases(options.cache_dir); !r) return r.error();
+  if (auto r = m->compile_databases(options.cache_dir, options.cache_only); !r) return r.error();
   m->rule_literals_.pack_for_scanning();
   m->exception_literals_.pack_for_scanning();
   for (RegexSet* set : {&m->rule_regexes_, &m->exception_regexes_}) std::vector<std::string>().swap(set->expressions);

@@ -65,3 +65,29 @@ TEST_CASE("vigil-scan refuses a broken pack naming file, line, rule and reason")
   CHECK(r.status == 1);
   CHECK(r.err.find("suicide.toml:5: rule suicide.a: severity must be 1..5") != std::string::npos);
 }
+
+TEST_CASE("vigil-agent compile-rules stores a pack's compiled databases; a broken pack or an unusable cache is refused") {
+  TempDir dir;
+  const RunResult ok = run({agent_binary(), "compile-rules", "--rules", small_pack_dir(), "--cache-dir", (dir / "cache").string()},
+                           std::chrono::seconds(60));
+  INFO(ok.err);
+  CHECK(ok.status == 0);
+  size_t databases = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "cache")) databases += entry.path().extension() == ".hsdb";
+  CHECK(databases >= 1);
+
+  std::filesystem::create_directories(dir / "pack");
+  write_file(dir / "pack" / "manifest.toml", "format = 1\nname = \"t\"\nversion = \"1\"\n");
+  write_file(dir / "pack" / "suicide.toml",
+             "category = \"suicide\"\n\n[[rule]]\nid = \"suicide.a\"\nseverity = 9\npattern = \"x\"\nmatches = [\"x\"]\nnot_matches = [\"y\"]\n");
+  const RunResult broken = run({agent_binary(), "compile-rules", "--rules", (dir / "pack").string(), "--cache-dir", (dir / "c2").string()},
+                               std::chrono::seconds(60));
+  CHECK(broken.status == 1);
+  CHECK(broken.err.find("suicide.toml:5: rule suicide.a: severity must be 1..5") != std::string::npos);
+
+  write_file(dir / "not-a-dir", "");
+  const RunResult unusable = run({agent_binary(), "compile-rules", "--rules", small_pack_dir(), "--cache-dir", (dir / "not-a-dir").string()},
+                                 std::chrono::seconds(60));
+  CHECK(unusable.status == 1);
+  CHECK(unusable.err.find("could not store the compiled rule pack in") != std::string::npos);
+}

@@ -218,3 +218,29 @@ TEST_CASE("between exchanges the agent holds no connection and gRPC runs no thre
   agent.signal(SIGTERM);
   CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
 }
+
+TEST_CASE("a pack not yet compiled is compiled by a separate process; if that fails the agent compiles it itself") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log");
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 50, 13);
+
+  SUBCASE("the child compiles, the agent loads from the cache") {
+    const RunResult agent = run(agent_args(collector.address(), dir / "agent", dir / "events.jsonl", true), kDeliveryTimeout);
+    INFO(agent.err);
+    REQUIRE(agent.status == 0);
+    CHECK(agent.err.find("compiled by a separate process") != std::string::npos);
+    CHECK(agent.err.find("compiling here") == std::string::npos);
+    bool stored = false;
+    for (const auto& entry : std::filesystem::directory_iterator(dir / "agent" / "rule-cache")) stored |= entry.path().extension() == ".hsdb";
+    CHECK(stored);
+  }
+  SUBCASE("the cache cannot be written: the child fails, the agent says so and compiles in-process") {
+    std::filesystem::create_directories(dir / "agent");
+    write_file(dir / "agent" / "rule-cache", "");  // a file where the cache directory would go
+    const RunResult agent = run(agent_args(collector.address(), dir / "agent", dir / "events.jsonl", true), kDeliveryTimeout);
+    INFO(agent.err);
+    REQUIRE(agent.status == 0);
+    CHECK(agent.err.find("compiling in a separate process failed") != std::string::npos);
+  }
+  check_exactly_once(collector.captures(), corpus);
+}

@@ -74,13 +74,17 @@ struct CompileOptions {
   // rules are small strings scattered among freed parse nodes, which otherwise keep about
   // 10 MB of heap resident for under 1 MB of text. For long-running scanners.
   std::function<void()> release_free_memory;
+  // On a cache miss, fail with ErrorCode::kNotFound instead of compiling, so a long-running
+  // scanner can have another process compile (compiling peaks at several times the memory it
+  // then scans with, and touches megabytes of compiler code that would stay resident).
+  bool cache_only = false;
 };
 
 class Matcher {
  public:
   static Result<std::shared_ptr<const Matcher>> compile(RulePack pack, const CompileOptions& options);
   static Result<std::shared_ptr<const Matcher>> compile(RulePack pack, const std::optional<std::filesystem::path>& cache_dir = {}) {
-    return compile(std::move(pack), CompileOptions{cache_dir, {}});
+    return compile(std::move(pack), CompileOptions{cache_dir, {}, false});
   }
   ~Matcher();
   Matcher(const Matcher&) = delete;
@@ -126,7 +130,7 @@ class Matcher {
   Matcher() = default;
   Result<void> build_plans();
   void compact_rules(const std::function<void()>& release_free_memory);
-  Result<void> compile_databases(const std::optional<std::filesystem::path>& cache_dir);
+  Result<void> compile_databases(const std::optional<std::filesystem::path>& cache_dir, bool cache_only);
   // Appends the verified matches of one database in normalised `text` to `raw`, in normalised offsets.
   Result<void> collect(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
   Result<void> collect(const RegexSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
