@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 
-IDLE_SECONDS = 20
+# Long enough to include a heartbeat (one a minute), and for 10 ms process ticks to matter little.
+IDLE_SECONDS = 60
 CHARS_PER_SECOND = 10
 # What pupils type nearly all the time: no rule matches it.
 PLAIN = "we need to finish the science homework before friday, then revise for the maths test\n"

@@ -1,5 +1,7 @@
 #include "forward/grpc_transport.h"
 
+#include "vigil/platform/resource_limits.h"
+
 namespace vigil::agent {
 namespace {
 
@@ -41,8 +43,10 @@ void GrpcTransport::set_credentials(CredentialsFactory credentials) {
 }
 
 void GrpcTransport::release_connection() {
+  if (!channel_) return;
   stub_.reset();
   channel_.reset();  // the last gRPC object: gRPC shuts down and its threads end
+  platform::release_free_memory();  // what gRPC and its threads' allocators held goes back too
 }
 
 void GrpcTransport::open_channel() {

@@ -64,8 +64,10 @@ Result<uint64_t> Outbox::scalar(const char* sql) {
 }
 
 Result<void> Outbox::migrate() {
-  // WAL + synchronous=FULL: a capture acknowledged to the pipeline survives power loss.
-  if (auto r = db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=" +
+  // WAL + synchronous=FULL: a capture acknowledged to the pipeline survives power loss. The page
+  // cache is kept to 512 KiB (SQLite's default is 2 MiB): the outbox is read in small batches,
+  // and the agent's memory is budgeted.
+  if (auto r = db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-512; PRAGMA wal_autocheckpoint=" +
                         std::to_string(kWalAutoCheckpointPages) + ";");
       !r) {
     return r;
