@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Session capture benchmark: prints figures, never passes or fails.
 
-Starts Xvfb + openbox, vigil-collector, vigil-agent (--source session:SOCKET) and vigil-session on
-loopback, with an xterm as the focused window, then measures:
-  - RSS and CPU (% of one core) of the helper and the service while idle and while xdotool types
-    10 characters/s for the typing period;
+Starts Xvfb + openbox, vigil-collector, an enrolled vigil-agent (mutual TLS, --source session:SOCKET)
+and vigil-session on loopback, with an xterm as the focused window, then measures:
+  - RSS and CPU (% of one core) of the helper and the service while idle, while xdotool types
+    ordinary text at 10 characters/s, and while it types a risk phrase every line (a capture
+    stored and delivered every 2.5 s: far more than any pupil, the worst case);
   - key -> collector latency per capture: the collector's received_at minus the capture's
     observed_at (the helper's receipt of the key that completed the hit; same clock, same host).
 Run it under its own D-Bus session (AT-SPI): scripts/bench does that.
@@ -144,12 +145,17 @@ def main():
                                                          capture_output=True).stdout, "openbox start")
         port_file = os.path.join(tmp, "port")
         start([f"{build}/collector/vigil-collector", "serve", "--listen", "127.0.0.1:0", "--port-file", port_file,
-               "--data-dir", f"{tmp}/collector", "--insecure-loopback"])
+               "--data-dir", f"{tmp}/collector"])
         wait_for(lambda: os.path.exists(port_file) and os.path.getsize(port_file) > 0, "collector start")
         port = open(port_file).read().strip()
+        # Enrolled and over mutual TLS, as a deployed agent runs (TLS costs memory and CPU too).
+        token = subprocess.run([f"{build}/collector/vigil-collector", "enroll-token", "create", "--data-dir", f"{tmp}/collector"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run([f"{build}/agent/vigil-agent", "enroll", "--collector", f"127.0.0.1:{port}", "--token", token,
+                        "--data-dir", f"{tmp}/agent"], stdout=logs, stderr=logs, check=True)
         sock = f"{tmp}/session.sock"
         agent = start([f"{build}/agent/vigil-agent", "--collector", f"127.0.0.1:{port}", "--data-dir", f"{tmp}/agent",
-                       "--source", f"session:{sock}", "--rules", rules, "--insecure-loopback"]
+                       "--source", f"session:{sock}", "--rules", rules]
                       + os.environ.get("VIGIL_BENCH_AGENT_ARGS", "").split())
         wait_for(lambda: os.path.exists(sock), "agent socket")
         helper = start([f"{build}/agent/vigil-session", "--agent-socket", sock])

@@ -153,8 +153,8 @@ Candidate run_from(const Summaries& elements, size_t first) {
   while (c.rest < elements.size()) {
     const ElementSummary& e = *elements[c.rest];
     const bool started = c.rest > first;
-    // A run of common words keeps growing past the usual bound: "i want" alone would send most
-    // units to the verifier.
+    // A run still weak ("i want" alone would send most units to the verifier) has its own bound,
+    // today the same as the usual one: measured, a larger one only added literals.
     const size_t cap = !started                                                  ? kMaxFirstElementLiterals
                        : c.common_only || c.rarity() <= kVeryCommonRarity ? kMaxWeakAnchorLiterals
                                                                               : kMaxAnchorLiterals;
