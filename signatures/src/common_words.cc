@@ -1,8 +1,9 @@
 #include "common_words.h"
 
+#include <cstdint>
 #include <functional>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 #include "vigil/signatures/normaliser.h"
@@ -64,32 +65,38 @@ bool is_common_word(std::string_view normalised_word) {
   // pages all over the heap).
   struct Words {
     std::string bytes;
-    std::vector<std::string_view> slots;  // power-of-two size, at most half full; empty = unused
+    // Where each word lies in `bytes` (offsets, so the table stays valid however it is moved);
+    // power-of-two size, at most half full; length 0 marks an unused slot.
+    struct Slot {
+      uint32_t at = 0;
+      uint32_t length = 0;
+    };
+    std::vector<Slot> slots;
+    std::string_view word(Slot slot) const { return std::string_view(bytes).substr(slot.at, slot.length); }
     size_t slot_of(std::string_view word) const { return std::hash<std::string_view>{}(word) & (slots.size() - 1); }
   };
   static const Words kWords = [] {
     Words words;
-    std::vector<std::pair<size_t, size_t>> spans;
+    std::vector<Words::Slot> spans;
     for (const char* w : kCommonWords) {
       const std::string n = normalise(w).text;
-      spans.emplace_back(words.bytes.size(), n.size() - 2);
+      spans.push_back({static_cast<uint32_t>(words.bytes.size()), static_cast<uint32_t>(n.size() - 2)});
       words.bytes += n.substr(1, n.size() - 2);
     }
     size_t size = 1;
     while (size < 2 * spans.size()) size *= 2;
     words.slots.resize(size);
-    for (const auto& [at, length] : spans) {
-      const std::string_view word(words.bytes.data() + at, length);
-      size_t s = words.slot_of(word);
-      while (!words.slots[s].empty() && words.slots[s] != word) s = (s + 1) & (size - 1);
-      words.slots[s] = word;
+    for (const Words::Slot span : spans) {
+      size_t s = words.slot_of(words.word(span));
+      while (words.slots[s].length != 0 && words.word(words.slots[s]) != words.word(span)) s = (s + 1) & (size - 1);
+      words.slots[s] = span;
     }
     return words;
   }();
   if (normalised_word.empty()) return false;
   for (size_t s = kWords.slot_of(normalised_word);; s = (s + 1) & (kWords.slots.size() - 1)) {
-    if (kWords.slots[s].empty()) return false;
-    if (kWords.slots[s] == normalised_word) return true;
+    if (kWords.slots[s].length == 0) return false;
+    if (kWords.word(kWords.slots[s]) == normalised_word) return true;
   }
 }
 

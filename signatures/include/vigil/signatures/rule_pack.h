@@ -15,6 +15,7 @@ namespace vigil::signatures {
 
 enum class AgePhase { kAll, kPrimary, kSecondary };
 
+// A new field must also be carried across by Matcher::compact_rules (matcher.cc).
 struct Rule {
   std::string id;
   std::string category;
