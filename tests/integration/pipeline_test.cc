@@ -195,7 +195,7 @@ TEST_CASE("between exchanges the agent holds no connection and gRPC runs no thre
   const std::string device = enroll_agent(collector, dir / "agent");
   const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 100, 12);
   auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
-  for (const char* extra : {"--heartbeat-interval", "1", "--connection-linger", "0.2"}) args.emplace_back(extra);
+  for (const char* extra : {"--heartbeat-interval", "2", "--connection-linger", "0.2"}) args.emplace_back(extra);
   ChildProcess agent(args, dir / "agent.log");
   REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
 
