@@ -3,7 +3,6 @@
 #include "events/session_source.h"
 
 #include <doctest/doctest.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <functional>
@@ -12,13 +11,9 @@
 #include "support/process.h"
 
 using namespace vigil::agent;
+using vigil::test::login_of_this_process;
 
 namespace {
-
-std::string login_of_this_process() {
-  const passwd* pw = getpwuid(getuid());
-  return pw ? pw->pw_name : std::to_string(getuid());
-}
 
 UnitMessage unit(uint64_t line, const std::string& stage, const std::string& text) {
   UnitMessage u;

@@ -6,7 +6,6 @@
 // source; everything after the socket and the FIFO is the production path.
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -27,22 +26,6 @@ namespace {
 
 constexpr std::chrono::seconds kStartTimeout{30};
 constexpr std::chrono::seconds kDeliveryTimeout{60};
-
-std::string login_of_this_process() {
-  const passwd* pw = getpwuid(getuid());
-  return pw ? pw->pw_name : std::to_string(getuid());
-}
-
-bool log_contains(const std::filesystem::path& log, const std::string& needle) { return read_file(log).find(needle) != std::string::npos; }
-
-// Every byte kept on disk under `dir`, except compiled rule caches (the rules' own words).
-std::string all_bytes_of(const std::filesystem::path& dir) {
-  std::string out;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().parent_path().filename() != "rule-cache") out += read_file(entry.path());
-  }
-  return out;
-}
 
 // The helper side of the session socket, written from PROTOCOL.md rather than with the agent's
 // own encoder, so a drift between the document and the code fails here.

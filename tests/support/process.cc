@@ -1,6 +1,7 @@
 #include "support/process.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -140,6 +141,21 @@ std::string read_file(const std::filesystem::path& path) {
 void write_file(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
+}
+
+bool log_contains(const std::filesystem::path& log, const std::string& needle) { return read_file(log).find(needle) != std::string::npos; }
+
+std::string all_bytes_of(const std::filesystem::path& dir) {
+  std::string out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().parent_path().filename() != "rule-cache") out += read_file(entry.path());
+  }
+  return out;
+}
+
+std::string login_of_this_process() {
+  const passwd* pw = getpwuid(getuid());
+  return pw ? pw->pw_name : std::to_string(getuid());
 }
 
 }  // namespace vigil::test

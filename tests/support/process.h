@@ -59,5 +59,11 @@ class TempDir {
 
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
+bool log_contains(const std::filesystem::path& log, const std::string& needle);
+// Every byte a process keeps on disk under `dir`, except compiled rule caches: those hold the rule
+// pack's own words ("hang myself" is a rule), never anything typed.
+std::string all_bytes_of(const std::filesystem::path& dir);
+// The user this test runs as, as the agent names it (SO_PEERCRED + the password database).
+std::string login_of_this_process();
 
 }  // namespace vigil::test

@@ -29,20 +29,6 @@ constexpr const char* kTypeDelayMs = "40";
 std::string session_binary() { return VIGIL_SESSION_BIN; }
 std::string gtk_form_script() { return VIGIL_GTK_FORM; }
 
-bool log_contains(const std::filesystem::path& log, const std::string& needle) {
-  return read_file(log).find(needle) != std::string::npos;
-}
-
-// Every byte the process keeps on disk, except the compiled rule cache: that holds the rule
-// pack's own words ("hang myself" is a rule), never anything typed.
-std::string all_bytes_of(const std::filesystem::path& dir) {
-  std::string out;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().parent_path().filename() != "rule-cache") out += read_file(entry.path());
-  }
-  return out;
-}
-
 // One desktop: Xvfb on a free display, openbox, the collector, the agent
 // listening for helpers, and the helper.
 class Desktop {
