@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
       std::cerr << "vigil-agent: rule pack: " << matcher.error().message << "\n";
       return 1;
     }
-    if (!(*matcher)->stats().from_cache && !rules.cached()) {
+    if (!(*matcher)->stats().from_cache && !(*matcher)->stats().stored_in_cache) {
       std::cerr << "vigil-agent: could not store the compiled rule pack in " << compile_cache_dir << "\n";
       return 1;
     }

@@ -57,15 +57,6 @@ Result<std::shared_ptr<const signatures::Matcher>> RulePackWatcher::compile(sign
   return matcher;
 }
 
-bool RulePackWatcher::cached() const {
-  auto pack = read_pack();
-  if (!pack) return false;
-  auto options = compile_options();
-  options.cache_only = true;
-  options.release_free_memory = nullptr;
-  return signatures::Matcher::compile(std::move(*pack), options).ok();
-}
-
 Result<std::shared_ptr<const signatures::Matcher>> RulePackWatcher::load() {
   fingerprint_ = fingerprint();
   auto pack = read_pack();

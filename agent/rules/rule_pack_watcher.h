@@ -36,9 +36,6 @@ class RulePackWatcher {
   // pack is broken; the caller keeps the pack in use then.
   Result<std::optional<std::shared_ptr<const signatures::Matcher>>> check();
 
-  // Whether the pack as it is now has its compiled databases in the cache.
-  bool cached() const;
-
  private:
   // Names, sizes and modification times of the pack files: cheap to read every minute.
   std::string fingerprint() const;

@@ -49,19 +49,27 @@ Result<hs_database_t*> load_cached(const std::filesystem::path& path) {
   return db;
 }
 
-void store_cached(const std::filesystem::path& path, const hs_database_t* db) {
+// False when the database could not be written whole (a partial file is never renamed into place).
+bool store_cached(const std::filesystem::path& path, const hs_database_t* db) {
   char* bytes = nullptr;
   size_t length = 0;
-  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return false;
   const auto tmp = path.string() + ".tmp" + std::to_string(randombytes_random());
+  bool written = false;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(bytes, static_cast<std::streamsize>(length));
+    out.close();
+    written = static_cast<bool>(out);
   }
   free(bytes);  // allocated by Hyperscan's default allocator
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);  // readers see the old file or the whole new one
-  if (ec) std::filesystem::remove(tmp, ec);
+  if (written) std::filesystem::rename(tmp, path, ec);  // readers see the old file or the whole new one
+  if (!written || ec) {
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  return true;
 }
 
 // Databases of packs no longer in use would pile up with every rule update: any not loaded or
@@ -279,8 +287,9 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
       std::error_code ec;
       std::filesystem::create_directories(*cache_dir, ec);
       if (!ec) {
+        stats_.stored_in_cache = true;
         for (const Slot& slot : slots) {
-          if (*slot.db) store_cached(path_of(slot), static_cast<hs_database_t*>(*slot.db));
+          if (*slot.db && !store_cached(path_of(slot), static_cast<hs_database_t*>(*slot.db))) stats_.stored_in_cache = false;
         }
         prune_cache(*cache_dir);
       }

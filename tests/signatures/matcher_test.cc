@@ -174,6 +174,7 @@ TEST_CASE("compiled databases are cached on disk, reloaded, and rebuilt when unu
 
   const auto first = compile();
   CHECK_FALSE(first->stats().from_cache);
+  CHECK(first->stats().stored_in_cache);
   CHECK_FALSE(std::filesystem::exists(stale));
   size_t stored = 0;
   for (const auto& entry : std::filesystem::directory_iterator(cache)) stored += entry.path().extension() == ".hsdb";
@@ -181,6 +182,7 @@ TEST_CASE("compiled databases are cached on disk, reloaded, and rebuilt when unu
 
   const auto second = compile();
   CHECK(second->stats().from_cache);
+  CHECK_FALSE(second->stats().stored_in_cache);
   CHECK(second->stats().cache_key == first->stats().cache_key);
   auto s1 = first->make_scratch();
   auto s2 = second->make_scratch();

@@ -58,6 +58,7 @@ class Scratch {
 
 struct CompileStats {
   bool from_cache = false;
+  bool stored_in_cache = false;  // compiled here and every database written to the cache
   size_t literals = 0;  // anchors of rule patterns and of exceptions
   size_t exception_literals = 0;
   size_t regexes = 0;
