@@ -3,7 +3,8 @@
 
 Starts Xvfb + openbox, vigil-collector, an enrolled vigil-agent (mutual TLS, --source session:SOCKET)
 and vigil-session on loopback, with an xterm as the focused window, then measures:
-  - RSS and CPU (% of one core) of the helper and the service while idle, while xdotool types
+  - RSS and CPU (% of one core) of the helper and the service (with the vigil-delivery process it
+    starts to reach the collector, counted in the service's CPU) while idle, while xdotool types
     ordinary text at 10 characters/s, and while it types a risk phrase every line (a capture
     stored and delivered every 2.5 s: far more than any pupil, the worst case);
   - key -> collector latency per capture: the collector's received_at minus the capture's
@@ -20,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # Long enough to include a heartbeat (one a minute), and for 10 ms process ticks to matter little.
@@ -60,8 +62,48 @@ def thread_cpu_ns(pid):
     return out
 
 
+def children_of(pid):
+    """Live (not yet reaped) child processes of `pid`: the agent's vigil-delivery runs as one."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def reaped_children_cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
+
+
+def children_cpu(pid):
+    """CPU of `pid`'s children so far: those reaped (whole lifetimes) and each live one's."""
+    live = {}
+    for child in children_of(pid):
+        try:
+            live[child] = tick_cpu_seconds(child)
+        except OSError:
+            pass
+    return reaped_children_cpu_seconds(pid), live
+
+
 def cpu_sample(pid):
-    return tick_cpu_seconds(pid), thread_cpu_ns(pid)
+    return tick_cpu_seconds(pid), thread_cpu_ns(pid), children_cpu(pid)
+
+
+def children_cpu_seconds_between(before, after):
+    # A child live at the start and reaped since is in the reaped total with its whole lifetime:
+    # its share before the window is taken off.
+    (reaped_before, live_before), (reaped_after, live_after) = before[2], after[2]
+    return reaped_after - reaped_before + sum(live_after.values()) - sum(live_before.values())
 
 
 def cpu_seconds_between(before, after):
@@ -103,8 +145,49 @@ def busiest_threads(pid, before, after, elapsed):
     return sorted(((100 * ns / 1e9 / elapsed, name) for name, ns in by_name.items()), reverse=True)
 
 
+def pss_mb(pid):
+    """Proportional set size: shared pages split between the processes mapping them."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class ChildWatch:
+    """Samples a process's children 10 times a second: the largest RSS seen, the largest PSS of the
+    process and its children together (what they occupy between them), and how long any ran."""
+
+    def __init__(self, pid):
+        self.pid, self.peak_rss_mb, self.peak_pss_mb, self.alive_s = pid, 0.0, 0.0, 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.wait(0.1):
+            children = children_of(self.pid)
+            if children:
+                self.alive_s += 0.1
+            try:
+                together = pss_mb(self.pid)
+                for child in children:
+                    self.peak_rss_mb = max(self.peak_rss_mb, rss_mb(child))
+                    together += pss_mb(child)
+                self.peak_pss_mb = max(self.peak_pss_mb, together)
+            except OSError:
+                pass
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
 def measure(procs, seconds, action=None, breakdown=None):
+    """{name: (RSS MB, CPU %, children's CPU %, children's peak RSS MB, seconds a child ran,
+    peak PSS MB of the process and its children)}."""
     before = {name: cpu_sample(p.pid) for name, p in procs.items()}
+    watches = {name: ChildWatch(p.pid) for name, p in procs.items()}
     start = time.monotonic()
     if action:
         action()
@@ -112,10 +195,15 @@ def measure(procs, seconds, action=None, breakdown=None):
     if remaining > 0:
         time.sleep(remaining)  # a benchmark window, not synchronisation
     elapsed = time.monotonic() - start
+    for watch in watches.values():
+        watch.stop()
+    after = {name: cpu_sample(p.pid) for name, p in procs.items()}
     if breakdown is not None:
         for name, p in procs.items():
-            breakdown[name] = busiest_threads(p.pid, before[name], cpu_sample(p.pid), elapsed)
-    return {name: (rss_mb(p.pid), 100 * cpu_seconds_between(before[name], cpu_sample(p.pid)) / elapsed) for name, p in procs.items()}
+            breakdown[name] = busiest_threads(p.pid, before[name], after[name], elapsed)
+    return {name: (rss_mb(p.pid), 100 * cpu_seconds_between(before[name], after[name]) / elapsed,
+                   100 * children_cpu_seconds_between(before[name], after[name]) / elapsed,
+                   watches[name].peak_rss_mb, watches[name].alive_s, watches[name].peak_pss_mb) for name, p in procs.items()}
 
 
 def parse_ts(text):
@@ -214,6 +302,19 @@ def main():
         print(f"{'process':26}" + "".join(f" {name + ' RSS MB':>16} {name + ' CPU %':>15}" for name, _, _ in phases))
         for name in watched:
             print(f"{name:26}" + "".join(f" {figures[name][0]:16.1f} {figures[name][1]:15.3f}" for _, figures, _ in phases))
+        # The service reaches the collector through vigil-delivery, a child it starts for each
+        # burst of exchanges (heartbeats included) and ends when idle: its CPU is the service's.
+        agent_name = "vigil-agent (service)"
+        print(f"{'  vigil-delivery (child)':26}" + "".join(
+            f" {figures[agent_name][3]:16.1f} {figures[agent_name][2]:15.3f}" for _, figures, _ in phases)
+              + "   (RSS: largest seen while one ran)")
+        print(f"{'service + delivery CPU':26}" + "".join(
+            f" {'':16} {figures[agent_name][1] + figures[agent_name][2]:15.3f}" for _, figures, _ in phases))
+        print(f"{'service + delivery PSS':26}" + "".join(
+            f" {figures[agent_name][5]:16.1f} {'':15}" for _, figures, _ in phases) + "   (largest seen, MB)")
+        print("delivery process alive: " + ", ".join(
+            f"{name} {figures[agent_name][4]:.1f} s of {IDLE_SECONDS if name == 'idle' else typing_seconds} s"
+            for name, figures, _ in phases))
         if latencies:
             p50 = statistics.median(latencies)
             p99 = latencies[min(len(latencies) - 1, int(round(0.99 * (len(latencies) - 1))))]

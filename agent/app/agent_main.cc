@@ -9,10 +9,10 @@
 
 #include "app/agent_options.h"
 #include "app/agent_runner.h"
-#include "enroll/device_identity.h"
+#include "forward/delivery_process.h"
 #include "rules/child_rule_compiler.h"
 #include "rules/rule_pack_watcher.h"
-#include "vigil/platform/system_info.h"
+#include "vigil/platform/child_process.h"
 #include "vigil/cli.h"
 #include "vigil/platform/shutdown_signal.h"
 #include "vigil/signatures/rule_pack.h"
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-interval", heartbeat_s, "seconds between heartbeats")->capture_default_str()->check(CLI::PositiveNumber);
   double linger_s = static_cast<double>(options.connection_linger.count()) / 1000;
   app.add_option("--connection-linger", linger_s,
-                 "seconds the connection to the collector stays open after its last exchange (gRPC runs no threads while none is open)")
+                 "seconds the connection to the collector (and the vigil-delivery process holding it) stays after its last exchange")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--batch-size", options.batch_size, "most captures per batch sent to the collector")
@@ -100,25 +100,19 @@ int main(int argc, char** argv) {
   }
 
   if (enroll_cmd->parsed()) {
-    spdlog::set_default_logger(spdlog::stderr_color_mt("vigil-agent"));
-    if (sodium_init() < 0) return 1;
     if (enroll_collector.rfind(':') == std::string::npos) return vigil::usage_error(app, "--collector must be HOST:PORT, not \"" + enroll_collector + "\"");
-    if (auto existing = vigil::agent::load_identity(enroll_data_dir); existing && *existing) {
-      std::cerr << "vigil-agent: already enrolled as device " << (*existing)->device_id << " (" << enroll_data_dir << "/identity)\n";
+    // Enrollment talks to the collector, which only vigil-delivery does (it alone links gRPC).
+    auto program = vigil::agent::delivery_program();
+    auto child = program ? vigil::platform::start_child({*program, "enroll", "--collector", enroll_collector, "--token", enroll_token,
+                                                         "--data-dir", enroll_data_dir})
+                         : decltype(vigil::platform::start_child({}))(program.error());
+    if (!child) {
+      std::cerr << "vigil-agent: enrollment: " << child.error().message << "\n";
       return 1;
     }
-    auto identity = vigil::agent::enroll(enroll_collector, enroll_token, vigil::platform::system_info().hostname());
-    if (!identity) {
-      std::cerr << "vigil-agent: enrollment failed: " << identity.error().message << "\n";
-      return identity.error().code == vigil::ErrorCode::kInvalidArgument ? vigil::kExitUsage : 1;
-    }
-    if (auto r = vigil::agent::save_identity(enroll_data_dir, *identity); !r) {
-      std::cerr << "vigil-agent: " << r.error().message << "\n";
-      return 1;
-    }
-    std::cout << identity->device_id << std::endl;
-    std::cerr << "vigil-agent: enrolled as device " << identity->device_id << "; from now on only mutual TLS to " << enroll_collector << "\n";
-    return 0;
+    auto exit = (*child)->wait();
+    if (!exit || exit->signalled) return 1;
+    return exit->code;
   }
   if (options.collector.empty()) return vigil::usage_error(app, "--collector is required");
   if (options.data_dir.empty()) return vigil::usage_error(app, "--data-dir is required");

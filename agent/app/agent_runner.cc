@@ -9,18 +9,16 @@
 
 #include <google/protobuf/util/time_util.h>
 
-#include "enroll/certificate_renewal.h"
 #include "enroll/device_identity.h"
 #include "events/evdev_source.h"
 #include "events/replay_source.h"
 #include "events/session_source.h"
 #include "forward/forwarder.h"
-#include "forward/grpc_transport.h"
+#include "forward/delivery_process.h"
 #include "outbox/outbox.h"
 #include "outbox/sealer.h"
 #include "pipeline/scan_pipeline.h"
 #include "vigil/files.h"
-#include "vigil/pki.h"
 #include "vigil/platform/resource_limits.h"
 #include "vigil/platform/system_info.h"
 #include "rules/child_rule_compiler.h"
@@ -35,20 +33,8 @@ namespace {
 
 // Evictions reported per heartbeat; more go in the following ones (sent at once, not at the interval).
 constexpr size_t kMaxEvictionsPerHeartbeat = 500;
-// A renewal the collector refused or could not answer is tried again after this long.
-constexpr std::chrono::minutes kRenewRetry{1};
 // Development mode keeps the collector's sealing key, learned from its first answer, here.
 constexpr const char* kDevSealKeyFile = "dev-seal.pub";
-
-// Mutual TLS with the device's certificate; the PEM texts are copied, so a renewal later makes a
-// new factory rather than changing this one.
-CredentialsFactory device_credentials(const DeviceIdentity& id) {
-  grpc::SslCredentialsOptions tls;
-  tls.pem_root_certs = id.ca_certificate_pem;
-  tls.pem_private_key = id.key_pem;
-  tls.pem_cert_chain = id.certificate_pem;
-  return [tls] { return grpc::SslCredentials(tls); };
-}
 
 google::protobuf::Timestamp timestamp_ms(int64_t ms) { return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms); }
 
@@ -184,6 +170,9 @@ int AgentRunner::run() {
     return 1;
   }
   if (*identity) {
+    // The device key is vigil-delivery's alone (it reads it again for each connection).
+    sodium_memzero((*identity)->key_pem.data(), (*identity)->key_pem.size());
+    (*identity)->key_pem.clear();
     // The certificate names the device; the outbox copy only labels captures the same way.
     if (auto r = (*outbox)->set_meta("device_id", (*identity)->device_id); !r) {
       spdlog::critical("outbox: {}", r.error().message);
@@ -249,17 +238,16 @@ int AgentRunner::run() {
     }
   } forget_sources{*this};
 
-  CredentialsFactory credentials;
-  GrpcTransportConfig transport_config{o.collector, std::chrono::seconds(30), ""};
-  if (o.insecure_loopback) {
-    credentials = [] { return grpc::InsecureChannelCredentials(); };  // validate() restricted this to loopback
-  } else {
-    // Mutual TLS: the pinned collector CA is the only trust root, and the device certificate is
-    // what the collector checks (and can revoke) on every message.
-    credentials = device_credentials(**identity);
-    transport_config.tls_server_name = std::string(pki::kCollectorServerName);
+  // The collector is reached through vigil-delivery, started per exchange burst: it loads gRPC and
+  // the device key (mutual TLS), so this long-running service does neither.
+  auto program = delivery_program();
+  if (!program) {
+    spdlog::critical("cannot find vigil-delivery beside this program: {}", program.error().message);
+    return 1;
   }
-  GrpcTransport transport(transport_config, credentials);
+  DeliveryProcessConfig delivery{{*program, "--collector", o.collector, "--data-dir", o.data_dir, "--log-level", o.log_level}};
+  if (o.insecure_loopback) delivery.command.push_back("--insecure-loopback");  // validate() restricted this to loopback
+  DeliveryProcess transport(std::move(delivery));
 
   const std::string hostname = platform::system_info().hostname();
   std::mutex status_mutex;
@@ -317,31 +305,6 @@ int AgentRunner::run() {
     auto pending = (*outbox)->has_unreported_evictions();
     return pending && *pending;
   });
-  if (*identity) {
-    // Renewal runs on the forwarder's thread, the only one that uses the transport.
-    auto next_renewal_check = std::chrono::steady_clock::time_point{};
-    forwarder.before_heartbeat([&, next_renewal_check]() mutable {
-      DeviceIdentity& id = **identity;
-      const auto now = std::chrono::steady_clock::now();
-      if (now < next_renewal_check) return;
-      auto validity = pki::certificate_validity(id.certificate_pem);
-      if (!validity || !renewal_due(*validity, std::chrono::system_clock::now())) return;
-      auto renewed = renew_certificate(o.collector, id);
-      if (renewed) {
-        if (auto r = save_certificate(o.data_dir, *renewed); !r) renewed = r.error();
-      }
-      if (!renewed) {
-        next_renewal_check = now + kRenewRetry;
-        spdlog::warn("device certificate expires soon and could not be renewed ({}); retrying in {} s", renewed.error().message,
-                     std::chrono::duration_cast<std::chrono::seconds>(kRenewRetry).count());
-        return;
-      }
-      id.certificate_pem = *renewed;
-      transport.set_credentials(device_credentials(id));
-      auto fresh = pki::certificate_validity(id.certificate_pem);
-      spdlog::info("renewed the device certificate; valid until {} (Unix time)", fresh ? fresh->not_after : 0);
-    });
-  }
   const bool learns_key = !*identity;
   forwarder.on_heartbeat_acked([&](const v1::Heartbeat& sent, const SendResult& ack) {
     if (sent.evictions_size() > 0) {

@@ -24,8 +24,4 @@ struct DeviceIdentity {
 Result<std::optional<DeviceIdentity>> load_identity(const std::filesystem::path& data_dir);
 Result<void> save_identity(const std::filesystem::path& data_dir, const DeviceIdentity& identity);
 
-// Enrolls with the collector at `collector` (HOST:PORT) using `token`: checks the collector's CA
-// against the token's fingerprint before sending anything, then asks for a certificate.
-Result<DeviceIdentity> enroll(const std::string& collector, const std::string& token, const std::string& hostname);
-
 }  // namespace vigil::agent

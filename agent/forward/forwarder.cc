@@ -53,7 +53,6 @@ std::chrono::milliseconds Forwarder::idle_wait(std::chrono::steady_clock::time_p
 StepOutcome Forwarder::step() {
   const auto now = clock_();
   if (now >= next_heartbeat_ || (heartbeat_wanted_ && heartbeat_wanted_())) {
-    if (before_heartbeat_) before_heartbeat_();
     const v1::Heartbeat sent = heartbeat_();
     const SendResult hb = transport_.send_heartbeat(sent);
     exchanged();

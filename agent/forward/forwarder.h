@@ -20,10 +20,11 @@ struct ForwarderConfig {
   size_t max_batch_bytes = 1 << 20;  // well under gRPC's default 4 MiB message limit
   BackoffPolicy backoff;
   std::chrono::milliseconds heartbeat_interval{60 * 1000};
-  // How long a connection stays open after its last exchange. gRPC keeps timer threads waking
-  // several times a second while initialised (about 0.05 % of a core, every minute of the day);
-  // opening a connection again costs about 1 ms of CPU. Captures are rare and heartbeats a
-  // minute apart, so an idle agent holds no connection; a burst of captures reuses one.
+  // How long a connection stays open after its last exchange (the agent's transport then ends its
+  // vigil-delivery process). An open one costs memory (the delivery process, about 20 MB) and
+  // CPU (gRPC's timer threads wake several times a second: about 0.05 % of a core); opening one
+  // costs about 20 ms of CPU (starting the process, the TLS handshake). Captures are rare and
+  // heartbeats a minute apart, so an idle agent holds none; a burst of captures reuses one.
   std::chrono::milliseconds connection_linger{5 * 1000};
 };
 
@@ -54,8 +55,6 @@ class Forwarder {
   void on_heartbeat_acked(std::function<void(const v1::Heartbeat& sent, const SendResult& ack)> hook) { heartbeat_acked_ = std::move(hook); }
   // When it returns true a heartbeat goes out before its interval (e.g. evictions to report).
   void on_heartbeat_wanted(std::function<bool()> hook) { heartbeat_wanted_ = std::move(hook); }
-  // Called on the forwarder's thread just before each heartbeat (e.g. certificate renewal).
-  void before_heartbeat(std::function<void()> hook) { before_heartbeat_ = std::move(hook); }
 
  private:
   void set_error(std::string error);
@@ -71,7 +70,6 @@ class Forwarder {
   std::function<v1::Heartbeat()> heartbeat_;
   std::function<void(const v1::Heartbeat&, const SendResult&)> heartbeat_acked_;
   std::function<bool()> heartbeat_wanted_;
-  std::function<void()> before_heartbeat_;
   Clock clock_;
   uint64_t sequence_ = 0;
   size_t batch_limit_;  // shrinks while isolating a rejected batch

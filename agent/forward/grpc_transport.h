@@ -1,8 +1,8 @@
 #pragma once
-// Sends batches over the vigil.v1.Ingest stream. One short stream per batch, each with its own
-// deadline, over one channel (HTTP/2 connection) opened when there is something to send and
-// closed when the Forwarder goes idle: a stuck collector costs one deadline, never a hung agent.
-// While no channel and no credentials exist, gRPC is not initialised and runs no threads.
+// Exchanges messages over the vigil.v1.Ingest stream; runs in vigil-delivery (see
+// forward/delivery_process.h). One short stream per message, each with its own deadline, over one
+// channel (HTTP/2 connection) opened at the first message: a stuck collector costs one deadline,
+// never a hung agent.
 
 #include <chrono>
 #include <functional>
@@ -11,7 +11,7 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "forward/transport.h"
+#include "forward/message_transport.h"
 #include "vigil/v1/ingest.grpc.pb.h"
 
 namespace vigil::agent {
@@ -25,11 +25,10 @@ struct GrpcTransportConfig {
 // Credentials are made afresh for each channel: a credentials object alone keeps gRPC initialised.
 using CredentialsFactory = std::function<std::shared_ptr<grpc::ChannelCredentials>()>;
 
-class GrpcTransport final : public Transport {
+class GrpcTransport final : public MessageTransport {
  public:
   GrpcTransport(GrpcTransportConfig config, CredentialsFactory credentials);
-  SendResult send(uint64_t sequence, const std::vector<OutboxEntry>& batch) override;
-  SendResult send_heartbeat(const v1::Heartbeat& heartbeat) override;
+  SendResult exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply) override;
   void release_connection() override;
   // Credentials for the next channel (a renewed device certificate); the open one is closed.
   // Same thread as send().
@@ -37,7 +36,6 @@ class GrpcTransport final : public Transport {
   bool connected() const { return channel_ != nullptr; }
 
  private:
-  SendResult exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply);
   void open_channel();
 
   GrpcTransportConfig config_;

@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <functional>
 #include <map>
+#include <vector>
 
 #include "support/process.h"
 #include "support/replay_corpus.h"
@@ -175,21 +177,38 @@ TEST_CASE("--once gives up with a non-zero status when the collector never answe
 
 namespace {
 
-// Threads gRPC starts when initialised (iomgr timers and executors, the event engine's pool).
-bool runs_grpc_threads(pid_t pid) {
+// The ids of `parent`'s running children named `name` (from /proc/PID/stat: "pid (comm) state ppid").
+std::vector<pid_t> children_named(pid_t parent, const std::string& name) {
+  std::vector<pid_t> found;
   std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    const std::string name = read_file(task.path() / "comm");
-    for (const char* grpc : {"grpc_global_tim", "timer_manager", "default-executo", "resolver-execut", "event_engine"}) {
-      if (name.rfind(grpc, 0) == 0) return true;
-    }
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string stat = read_file(entry.path() / "stat");
+    const auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 4 >= stat.size()) continue;
+    const std::string comm = stat.substr(open + 1, close - open - 1);
+    const char state = stat[close + 2];
+    const pid_t ppid = static_cast<pid_t>(std::atol(stat.c_str() + close + 4));
+    if (ppid == parent && comm == name && state != 'Z') found.push_back(static_cast<pid_t>(std::atol(stat.c_str())));
   }
-  return false;
+  return found;
+}
+
+bool maps_library(pid_t pid, const std::string& library) {
+  return read_file("/proc/" + std::to_string(pid) + "/maps").find(library) != std::string::npos;
+}
+
+std::function<std::string()> last_seen_of(CollectorProcess& collector, const std::string& device) {
+  return [&collector, device] {
+    for (const auto& d : collector.devices()) {
+      if (d["id"] == device && d["last_seen"].is_string()) return d["last_seen"].get<std::string>();
+    }
+    return std::string();
+  };
 }
 
 }  // namespace
 
-TEST_CASE("between exchanges the agent holds no connection and gRPC runs no threads; the next heartbeat reconnects over mutual TLS") {
+TEST_CASE("the service never loads gRPC or TLS; a delivery process runs only around exchanges, and the next heartbeat starts one over mutual TLS") {
   TempDir dir;
   CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
   const std::string device = enroll_agent(collector, dir / "agent");
@@ -199,24 +218,53 @@ TEST_CASE("between exchanges the agent holds no connection and gRPC runs no thre
   ChildProcess agent(args, dir / "agent.log");
   REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
 
-  // Idle between heartbeats, gRPC is shut down: its threads end.
-  REQUIRE(wait_until([&] { return !runs_grpc_threads(agent.pid()); }, std::chrono::seconds(30)));
-  // And it starts again for each heartbeat: the collector keeps hearing from the device.
-  auto last_seen = [&] {
-    for (const auto& d : collector.devices()) {
-      if (d["id"] == device && d["last_seen"].is_string()) return d["last_seen"].get<std::string>();
-    }
-    return std::string();
-  };
+  // Idle between heartbeats, the delivery process has ended.
+  REQUIRE(wait_until([&] { return children_named(agent.pid(), "vigil-delivery").empty(); }, std::chrono::seconds(30)));
+  // And one starts again for each heartbeat: the collector keeps hearing from the device.
+  const auto last_seen = last_seen_of(collector, device);
   const std::string before = last_seen();
   REQUIRE(!before.empty());
   CHECK(wait_until([&] { const auto now = last_seen(); return !now.empty() && now != before; }, std::chrono::seconds(30)));
-  CHECK(wait_until([&] { return !runs_grpc_threads(agent.pid()); }, std::chrono::seconds(30)));
+  CHECK(wait_until([&] { return children_named(agent.pid(), "vigil-delivery").empty(); }, std::chrono::seconds(30)));
   CHECK(agent.running());
+  // gRPC, its TLS library and the device key stay out of the long-running service.
+  CHECK_FALSE(maps_library(agent.pid(), "libgrpc"));
+  CHECK_FALSE(maps_library(agent.pid(), "libssl"));
+  CHECK_FALSE(maps_library(agent.pid(), "libcrypto"));
   CHECK(read_file(dir / "agent.log").find("retrying in") == std::string::npos);
   check_exactly_once(collector.captures(), corpus);
   agent.signal(SIGTERM);
   CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("a delivery process that is killed is reported and replaced; nothing is lost or sent twice") {
+  TempDir dir;
+  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
+  const std::string device = enroll_agent(collector, dir / "agent");
+  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 60, 14);
+  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
+  // A linger of an hour keeps one delivery process for the whole test, so there is one to kill.
+  for (const char* extra : {"--heartbeat-interval", "1", "--connection-linger", "3600"}) args.emplace_back(extra);
+  ChildProcess agent(args, dir / "agent.log");
+  INFO(read_file(dir / "agent.log"));
+  REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
+  std::vector<pid_t> delivery;
+  REQUIRE(wait_until([&] { return (delivery = children_named(agent.pid(), "vigil-delivery")).size() == 1; }, std::chrono::seconds(30)));
+  REQUIRE(::kill(delivery[0], SIGKILL) == 0);
+
+  CHECK(wait_until([&] { return log_contains(dir / "agent.log", "killed by signal 9"); }, std::chrono::seconds(30)));
+  const auto last_seen = last_seen_of(collector, device);
+  const std::string after_kill = last_seen();
+  CHECK(wait_until([&] { const auto now = last_seen(); return !now.empty() && now != after_kill; }, std::chrono::seconds(30)));
+  std::vector<pid_t> replacement;
+  CHECK(wait_until([&] { return (replacement = children_named(agent.pid(), "vigil-delivery")).size() == 1; }, std::chrono::seconds(30)));
+  CHECK((replacement.empty() || replacement[0] != delivery[0]));
+  CHECK(agent.running());
+  check_exactly_once(collector.captures(), corpus);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait_for(std::chrono::seconds(10)) == 0);
+  // The service ends its delivery process as it stops: none is left behind.
+  CHECK(wait_until([&] { return replacement.empty() || ::kill(replacement[0], 0) != 0; }, std::chrono::seconds(10)));
 }
 
 TEST_CASE("a pack not yet compiled is compiled by a separate process; if that fails the agent compiles it itself") {

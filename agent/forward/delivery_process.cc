@@ -1,0 +1,88 @@
+#include "forward/delivery_process.h"
+
+#include <filesystem>
+
+#include "forward/delivery_frames.h"
+#include "vigil/v1/delivery.pb.h"
+
+namespace vigil::agent {
+
+DeliveryProcess::DeliveryProcess(DeliveryProcessConfig config) : config_(std::move(config)) {}
+
+DeliveryProcess::~DeliveryProcess() { release_connection(); }
+
+std::string DeliveryProcess::describe_exit() {
+  if (!child_) return "it was not running";
+  auto exit = child_->wait();
+  child_.reset();
+  if (!exit) return exit.error().message;
+  if (exit->signalled) return "killed by signal " + std::to_string(exit->code);
+  return "exit status " + std::to_string(exit->code);
+}
+
+SendResult DeliveryProcess::fail(const std::string& reason) {
+  if (child_) child_->kill();
+  SendResult result;
+  result.status = SendStatus::kRetry;
+  result.error = reason + " (delivery process: " + describe_exit() + ")";
+  return result;
+}
+
+SendResult DeliveryProcess::exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply) {
+  if (!child_) {
+    auto started = platform::start_child(config_.command, platform::ChildStreams::kConnected);
+    if (!started) {
+      SendResult result;
+      result.error = "cannot start the delivery process: " + started.error().message;
+      return result;
+    }
+    child_ = std::move(*started);
+  }
+  v1::DeliveryRequest request;
+  *request.mutable_message() = message;
+  const auto deadline = std::chrono::steady_clock::now() + config_.answer_timeout;
+  if (auto sent = child_->write_all(frame_of(request), deadline); !sent) return fail(sent.error().message);
+  std::string header(4, '\0');
+  if (auto got = child_->read_exact(header, deadline); !got) return fail(got.error().message);
+  const uint32_t length = frame_length(header);
+  if (length > kMaxDeliveryFrameBytes) return fail("the delivery process answered with a " + std::to_string(length) + "-byte frame");
+  std::string body(length, '\0');
+  if (auto got = child_->read_exact(body, deadline); !got) return fail(got.error().message);
+  v1::DeliveryReply answer;
+  if (!answer.ParseFromString(body)) return fail("the delivery process's answer is not a readable DeliveryReply");
+  SendResult result;
+  result.error = answer.error();
+  switch (answer.outcome()) {
+    case v1::DeliveryReply::ACK:
+      result.status = SendStatus::kAck;
+      reply = std::move(*answer.mutable_reply());
+      break;
+    case v1::DeliveryReply::REJECT:
+      result.status = SendStatus::kReject;
+      break;
+    default:
+      result.status = SendStatus::kRetry;
+      break;
+  }
+  return result;
+}
+
+void DeliveryProcess::release_connection() {
+  if (!child_) return;
+  child_->close_input();
+  // It exits on end of input; its end of the connection closing says it has.
+  std::string rest(1, '\0');
+  auto ended = child_->read_exact(rest, std::chrono::steady_clock::now() + config_.exit_timeout);
+  if (ended || ended.error().code != ErrorCode::kNotFound) child_->kill();
+  (void)describe_exit();
+}
+
+Result<std::string> delivery_program() {
+  auto self = platform::own_executable();
+  if (!self) return self.error();
+  std::filesystem::path program(*self);
+  program.replace_filename("vigil-delivery" + program.extension().string());
+  return program.string();
+}
+
+}  // namespace vigil::agent
