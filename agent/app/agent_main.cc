@@ -12,7 +12,6 @@
 #include "forward/delivery_process.h"
 #include "rules/child_rule_compiler.h"
 #include "rules/rule_pack_watcher.h"
-#include "vigil/platform/child_process.h"
 #include "vigil/cli.h"
 #include "vigil/platform/shutdown_signal.h"
 #include "vigil/signatures/rule_pack.h"
@@ -102,17 +101,12 @@ int main(int argc, char** argv) {
   if (enroll_cmd->parsed()) {
     if (enroll_collector.rfind(':') == std::string::npos) return vigil::usage_error(app, "--collector must be HOST:PORT, not \"" + enroll_collector + "\"");
     // Enrollment talks to the collector, which only vigil-delivery does (it alone links gRPC).
-    auto program = vigil::agent::delivery_program();
-    auto child = program ? vigil::platform::start_child({*program, "enroll", "--collector", enroll_collector, "--token", enroll_token,
-                                                         "--data-dir", enroll_data_dir})
-                         : decltype(vigil::platform::start_child({}))(program.error());
-    if (!child) {
-      std::cerr << "vigil-agent: enrollment: " << child.error().message << "\n";
+    auto status = vigil::agent::run_delivery_program({"enroll", "--collector", enroll_collector, "--token", enroll_token, "--data-dir", enroll_data_dir});
+    if (!status) {
+      std::cerr << "vigil-agent: enrollment: " << status.error().message << "\n";
       return 1;
     }
-    auto exit = (*child)->wait();
-    if (!exit || exit->signalled) return 1;
-    return exit->code;
+    return *status;
   }
   if (options.collector.empty()) return vigil::usage_error(app, "--collector is required");
   if (options.data_dir.empty()) return vigil::usage_error(app, "--data-dir is required");

@@ -85,4 +85,16 @@ Result<std::string> delivery_program() {
   return program.string();
 }
 
+Result<int> run_delivery_program(const std::vector<std::string>& arguments) {
+  auto program = delivery_program();
+  if (!program) return program.error();
+  std::vector<std::string> command{*program};
+  command.insert(command.end(), arguments.begin(), arguments.end());
+  auto child = platform::start_child(command);
+  if (!child) return child.error();
+  auto exit = (*child)->wait();
+  if (!exit) return exit.error();
+  return exit->signalled ? 1 : exit->code;
+}
+
 }  // namespace vigil::agent

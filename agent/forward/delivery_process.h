@@ -45,4 +45,8 @@ class DeliveryProcess final : public MessageTransport {
 // <directory of this program>/vigil-delivery, the program DeliveryProcess starts.
 Result<std::string> delivery_program();
 
+// Runs vigil-delivery with `arguments` (e.g. enroll ...), sharing this process's standard streams,
+// and returns its exit status (1 when it was killed).
+Result<int> run_delivery_program(const std::vector<std::string>& arguments);
+
 }  // namespace vigil::agent
