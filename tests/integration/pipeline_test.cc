@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "support/process.h"
@@ -206,17 +207,31 @@ std::function<std::string()> last_seen_of(CollectorProcess& collector, const std
   };
 }
 
+// An enrolled agent replaying a corpus over mutual TLS with `extra` options, started and waited
+// for until the collector holds every capture.
+struct DeliveredOverTls {
+  TempDir dir;
+  CollectorProcess collector{dir / "collector", dir / "collector.log", 0, false};
+  std::string device = enroll_agent(collector, dir / "agent");
+  ReplayCorpus corpus;
+  std::optional<ChildProcess> agent;
+
+  DeliveredOverTls(size_t events, size_t match_every, std::initializer_list<const char*> extra)
+      : corpus(write_replay_corpus(dir / "events.jsonl", events, match_every)) {
+    auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
+    for (const char* option : extra) args.emplace_back(option);
+    agent.emplace(args, dir / "agent.log");
+    INFO(read_file(dir / "agent.log"));
+    REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("the service never loads gRPC or TLS; a delivery process runs only around exchanges, and the next heartbeat starts one over mutual TLS") {
-  TempDir dir;
-  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
-  const std::string device = enroll_agent(collector, dir / "agent");
-  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 100, 12);
-  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
-  for (const char* extra : {"--heartbeat-interval", "2", "--connection-linger", "0.2"}) args.emplace_back(extra);
-  ChildProcess agent(args, dir / "agent.log");
-  REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
+  DeliveredOverTls run(100, 12, {"--heartbeat-interval", "2", "--connection-linger", "0.2"});
+  auto& [dir, collector, device, corpus, agent_slot] = run;
+  ChildProcess& agent = *agent_slot;
 
   // Idle between heartbeats, the delivery process has ended.
   REQUIRE(wait_until([&] { return children_named(agent.pid(), "vigil-delivery").empty(); }, std::chrono::seconds(30)));
@@ -238,16 +253,10 @@ TEST_CASE("the service never loads gRPC or TLS; a delivery process runs only aro
 }
 
 TEST_CASE("a delivery process that is killed is reported and replaced; nothing is lost or sent twice") {
-  TempDir dir;
-  CollectorProcess collector(dir / "collector", dir / "collector.log", 0, false);
-  const std::string device = enroll_agent(collector, dir / "agent");
-  const ReplayCorpus corpus = write_replay_corpus(dir / "events.jsonl", 60, 14);
-  auto args = secure_agent_args(collector.address(), dir / "agent", dir / "events.jsonl", false);
   // A linger of an hour keeps one delivery process for the whole test, so there is one to kill.
-  for (const char* extra : {"--heartbeat-interval", "1", "--connection-linger", "3600"}) args.emplace_back(extra);
-  ChildProcess agent(args, dir / "agent.log");
-  INFO(read_file(dir / "agent.log"));
-  REQUIRE(wait_until([&] { return collector.stored_count() == corpus.expected.size(); }, kDeliveryTimeout));
+  DeliveredOverTls run(60, 14, {"--heartbeat-interval", "1", "--connection-linger", "3600"});
+  auto& [dir, collector, device, corpus, agent_slot] = run;
+  ChildProcess& agent = *agent_slot;
   std::vector<pid_t> delivery;
   REQUIRE(wait_until([&] { return (delivery = children_named(agent.pid(), "vigil-delivery")).size() == 1; }, std::chrono::seconds(30)));
   REQUIRE(::kill(delivery[0], SIGKILL) == 0);
