@@ -26,13 +26,15 @@ find_package(CURL REQUIRED)  # urgent alerts: webhook (HTTPS) and email (SMTP)
 find_program(VIGIL_PROTOC protoc REQUIRED)
 find_program(VIGIL_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 
-# gRPC as the programs that speak it link it. vigil-delivery starts afresh for every burst of
-# exchanges with the collector (heartbeats included): resolving gRPC's and Abseil's ~50 shared
-# libraries took half of each start, so the static archives Debian ships are linked instead when
-# present (measured: a heartbeat exchange 26 -> 15 ms of CPU). VIGIL_STATIC_GRPC=OFF links the
-# shared libraries.
-option(VIGIL_STATIC_GRPC "link gRPC and Abseil statically when their archives are installed" ON)
-add_library(vigil_grpc INTERFACE)
+# gRPC for vigil-delivery. It starts afresh for every burst of exchanges with the collector
+# (heartbeats included): resolving gRPC's and Abseil's ~50 shared libraries took half of each
+# start, so it links the static archives Debian ships when they are installed (measured: a
+# heartbeat exchange 26 -> 15 ms of CPU). The price: a Debian security update to gRPC reaches it
+# only when Vigil is rebuilt, so only this client, which talks to nothing but the school's own
+# collector under mutual TLS, does so; the collector, which listens on the network, and OpenSSL
+# stay shared. VIGIL_STATIC_GRPC=OFF links the shared libraries here too.
+option(VIGIL_STATIC_GRPC "link gRPC and Abseil statically into vigil-delivery when their archives are installed" ON)
+add_library(vigil_grpc_client INTERFACE)
 set(vigil_grpc_archives)
 if(VIGIL_STATIC_GRPC)
   foreach(name grpc++ grpc gpr upb address_sorting re2 cares)
@@ -51,10 +53,10 @@ if(VIGIL_STATIC_GRPC)
   endif()
 endif()
 if(vigil_grpc_archives)
-  target_link_libraries(vigil_grpc INTERFACE -Wl,--start-group ${vigil_grpc_archives} -Wl,--end-group
+  target_link_libraries(vigil_grpc_client INTERFACE -Wl,--start-group ${vigil_grpc_archives} -Wl,--end-group
     protobuf::libprotobuf OpenSSL::SSL OpenSSL::Crypto z Threads::Threads)
-  message(STATUS "gRPC: linked statically")
+  message(STATUS "gRPC for vigil-delivery: static archives")
 else()
-  target_link_libraries(vigil_grpc INTERFACE gRPC::grpc++)
-  message(STATUS "gRPC: linked as shared libraries")
+  target_link_libraries(vigil_grpc_client INTERFACE gRPC::grpc++)
+  message(STATUS "gRPC for vigil-delivery: shared libraries")
 endif()
