@@ -19,14 +19,13 @@ namespace {
 // A renewal the collector refused or could not answer is tried again after this long.
 constexpr std::chrono::minutes kRenewRetry{1};
 
-// Mutual TLS with the device's certificate; the PEM texts are copied, so a renewal later makes a
-// new factory rather than changing this one.
-CredentialsFactory device_credentials(const DeviceIdentity& id) {
+// Mutual TLS with the device's certificate.
+std::shared_ptr<grpc::ChannelCredentials> device_credentials(const DeviceIdentity& id) {
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = id.ca_certificate_pem;
   tls.pem_private_key = id.key_pem;
   tls.pem_cert_chain = id.certificate_pem;
-  return [tls] { return grpc::SslCredentials(tls); };
+  return grpc::SslCredentials(tls);
 }
 
 // Renews the device certificate when less than a third of its lifetime is left.
@@ -80,9 +79,9 @@ v1::DeliveryReply::Outcome outcome_of(SendStatus status) {
 int serve_deliveries(const DeliveryServiceConfig& config, std::istream& in, std::ostream& out) {
   GrpcTransportConfig transport_config{config.collector, std::chrono::seconds(30), ""};
   std::optional<DeviceIdentity> identity;
-  CredentialsFactory credentials;
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (config.insecure_loopback) {
-    credentials = [] { return grpc::InsecureChannelCredentials(); };  // the service checked the target is loopback
+    credentials = grpc::InsecureChannelCredentials();  // the service checked the target is loopback
   } else {
     auto loaded = load_identity(config.data_dir);
     if (!loaded || !*loaded) {

@@ -1,7 +1,5 @@
 #include "forward/grpc_transport.h"
 
-#include "vigil/platform/resource_limits.h"
-
 namespace vigil::agent {
 namespace {
 
@@ -34,10 +32,10 @@ SendStatus classify(const grpc::Status& status) {
   }
 }
 
-GrpcTransport::GrpcTransport(GrpcTransportConfig config, CredentialsFactory credentials)
+GrpcTransport::GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials)
     : config_(std::move(config)), credentials_(std::move(credentials)) {}
 
-void GrpcTransport::set_credentials(CredentialsFactory credentials) {
+void GrpcTransport::set_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials) {
   credentials_ = std::move(credentials);
   release_connection();
 }
@@ -45,8 +43,7 @@ void GrpcTransport::set_credentials(CredentialsFactory credentials) {
 void GrpcTransport::release_connection() {
   if (!channel_) return;
   stub_.reset();
-  channel_.reset();  // the last gRPC object: gRPC shuts down and its threads end
-  platform::release_free_memory();  // what gRPC and its threads' allocators held goes back too
+  channel_.reset();
 }
 
 void GrpcTransport::open_channel() {
@@ -55,7 +52,7 @@ void GrpcTransport::open_channel() {
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectMs);
   if (!config_.tls_server_name.empty()) args.SetSslTargetNameOverride(config_.tls_server_name);
-  channel_ = grpc::CreateCustomChannel(config_.target, credentials_(), args);
+  channel_ = grpc::CreateCustomChannel(config_.target, credentials_, args);
   stub_ = v1::Ingest::NewStub(channel_);
 }
 

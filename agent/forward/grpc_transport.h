@@ -5,7 +5,6 @@
 // never a hung agent.
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,24 +21,20 @@ struct GrpcTransportConfig {
   std::string tls_server_name;  // with TLS: the name the collector's certificate must carry
 };
 
-// Credentials are made afresh for each channel: a credentials object alone keeps gRPC initialised.
-using CredentialsFactory = std::function<std::shared_ptr<grpc::ChannelCredentials>()>;
-
 class GrpcTransport final : public MessageTransport {
  public:
-  GrpcTransport(GrpcTransportConfig config, CredentialsFactory credentials);
+  GrpcTransport(GrpcTransportConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials);
   SendResult exchange(const v1::AgentMessage& message, v1::CollectorMessage& reply) override;
   void release_connection() override;
   // Credentials for the next channel (a renewed device certificate); the open one is closed.
   // Same thread as send().
-  void set_credentials(CredentialsFactory credentials);
-  bool connected() const { return channel_ != nullptr; }
+  void set_credentials(std::shared_ptr<grpc::ChannelCredentials> credentials);
 
  private:
   void open_channel();
 
   GrpcTransportConfig config_;
-  CredentialsFactory credentials_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Ingest::Stub> stub_;
 };
