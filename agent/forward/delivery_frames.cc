@@ -19,21 +19,37 @@ uint32_t frame_length(const std::string& header) {
   return n;
 }
 
-Result<bool> read_frame(std::istream& in, google::protobuf::MessageLite& message) {
+Result<bool> read_frame(const ReadExact& read, google::protobuf::MessageLite& message) {
   std::string header(4, '\0');
-  in.read(header.data(), 4);
-  if (in.gcount() == 0 && in.eof()) return false;
-  if (in.gcount() != 4) return make_error(ErrorCode::kInvalidArgument, "delivery frame: input ended inside a frame header");
+  auto began = read(header);
+  if (!began) return began.error();
+  if (!*began) return false;
   const uint32_t length = frame_length(header);
   if (length > kMaxDeliveryFrameBytes) {
-    return make_error(ErrorCode::kInvalidArgument, "delivery frame: " + std::to_string(length) + " bytes is over the " +
+    return make_error(ErrorCode::kInvalidArgument, "delivery frame: a " + std::to_string(length) + "-byte frame is over the " +
                                                        std::to_string(kMaxDeliveryFrameBytes) + "-byte limit");
   }
   std::string body(length, '\0');
-  in.read(body.data(), length);
-  if (static_cast<uint32_t>(in.gcount()) != length) return make_error(ErrorCode::kInvalidArgument, "delivery frame: input ended inside a frame");
+  if (length > 0) {
+    auto got = read(body);
+    if (!got) return got.error();
+    if (!*got) return make_error(ErrorCode::kInvalidArgument, "delivery frame: input ended inside a frame");
+  }
   if (!message.ParseFromString(body)) return make_error(ErrorCode::kInvalidArgument, "delivery frame: not a readable " + message.GetTypeName());
   return true;
+}
+
+Result<bool> read_frame(std::istream& in, google::protobuf::MessageLite& message) {
+  return read_frame(
+      [&in](std::string& buffer) -> Result<bool> {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        if (in.gcount() == 0 && in.eof()) return false;
+        if (static_cast<size_t>(in.gcount()) != buffer.size()) {
+          return make_error(ErrorCode::kInvalidArgument, "delivery frame: input ended inside a frame");
+        }
+        return true;
+      },
+      message);
 }
 
 Result<void> write_frame(std::ostream& out, const google::protobuf::MessageLite& message) {

@@ -3,6 +3,7 @@
 // little-endian length, then one serialised message.
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 
@@ -19,7 +20,12 @@ constexpr uint32_t kMaxDeliveryFrameBytes = 16u << 20;
 std::string frame_of(const google::protobuf::MessageLite& message);
 uint32_t frame_length(const std::string& header);  // the 4 header bytes
 
-// Blocking, for the delivery process's standard streams. False at a clean end of input.
+// Fills `buffer` (its size is how many bytes); false when the input ended before its first byte.
+using ReadExact = std::function<Result<bool>(std::string& buffer)>;
+
+// One frame into `message`, read through `read`; false at a clean end of input (before a frame).
+Result<bool> read_frame(const ReadExact& read, google::protobuf::MessageLite& message);
+// The same from a blocking stream: the delivery process's standard input.
 Result<bool> read_frame(std::istream& in, google::protobuf::MessageLite& message);
 Result<void> write_frame(std::ostream& out, const google::protobuf::MessageLite& message);
 

@@ -42,14 +42,16 @@ SendResult DeliveryProcess::exchange(const v1::AgentMessage& message, v1::Collec
   *request.mutable_message() = message;
   const auto deadline = std::chrono::steady_clock::now() + config_.answer_timeout;
   if (auto sent = child_->write_all(frame_of(request), deadline); !sent) return fail(sent.error().message);
-  std::string header(4, '\0');
-  if (auto got = child_->read_exact(header, deadline); !got) return fail(got.error().message);
-  const uint32_t length = frame_length(header);
-  if (length > kMaxDeliveryFrameBytes) return fail("the delivery process answered with a " + std::to_string(length) + "-byte frame");
-  std::string body(length, '\0');
-  if (auto got = child_->read_exact(body, deadline); !got) return fail(got.error().message);
+  const auto from_child = [&](std::string& buffer) -> Result<bool> {
+    auto got = child_->read_exact(buffer, deadline);
+    if (got) return true;
+    if (got.error().code == ErrorCode::kNotFound) return false;  // closed before the first byte
+    return got.error();
+  };
   v1::DeliveryReply answer;
-  if (!answer.ParseFromString(body)) return fail("the delivery process's answer is not a readable DeliveryReply");
+  auto read = read_frame(from_child, answer);
+  if (!read) return fail(read.error().message);
+  if (!*read) return fail("the delivery process closed its connection");
   SendResult result;
   result.error = answer.error();
   switch (answer.outcome()) {
