@@ -13,6 +13,7 @@ Run it under its own D-Bus session (AT-SPI): scripts/bench does that.
 Usage: session_capture_bench.py BUILD_DIR RULES_DIR [TYPING_SECONDS]
 """
 import datetime
+import collections
 import json
 import os
 import re
@@ -43,11 +44,19 @@ def wait_for(predicate, what, timeout=START_TIMEOUT):
     raise SystemExit(f"bench: {what} did not happen within {timeout} s")
 
 
-def tick_cpu_seconds(pid):
+def stat_fields(pid):
+    """/proc/PID/stat after the command name: [0] is the state, [1] the parent, [11:15] the CPU ticks."""
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime, whole process, 10 ms steps
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def ticks_to_seconds(*ticks):
+    return sum(int(t) for t in ticks) / os.sysconf("SC_CLK_TCK")
+
+
+def tick_cpu_seconds(pid):
+    fields = stat_fields(pid)
+    return ticks_to_seconds(fields[11], fields[12])  # utime + stime, whole process, 10 ms steps
 
 
 def thread_cpu_ns(pid):
@@ -69,8 +78,7 @@ def children_of(pid):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            fields = stat_fields(entry)
         except OSError:
             continue
         if int(fields[1]) == pid and fields[0] != "Z":
@@ -79,9 +87,8 @@ def children_of(pid):
 
 
 def reaped_children_cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime + cstime
+    fields = stat_fields(pid)
+    return ticks_to_seconds(fields[13], fields[14])  # cutime + cstime
 
 
 def children_cpu(pid):
@@ -107,9 +114,9 @@ def children_cpu_seconds_between(before, after):
 
 
 def cpu_seconds_between(before, after):
-    # Per-thread nanoseconds of the threads alive at the end. A thread that ended in between (the
-    # agent's gRPC threads end when its connection closes) took its time with it; the
-    # whole-process ticks keep that time but only in 10 ms steps: the larger of the two counts.
+    # Per-thread nanoseconds of the threads alive at the end. A thread that ended in between took
+    # its time with it; the whole-process ticks keep that time but only in 10 ms steps: the larger
+    # of the two counts.
     threads = sum(ns - before[1].get(tid, 0) for tid, ns in after[1].items()) / 1e9
     if set(before[1]) - set(after[1]):
         return max(threads, after[0] - before[0])
@@ -183,9 +190,12 @@ class ChildWatch:
         self.thread.join()
 
 
+# One process's figures over a window; the children are the service's vigil-delivery processes.
+Figures = collections.namedtuple("Figures", "rss_mb cpu children_cpu children_peak_rss_mb children_alive_s peak_pss_mb")
+
+
 def measure(procs, seconds, action=None, breakdown=None):
-    """{name: (RSS MB, CPU %, children's CPU %, children's peak RSS MB, seconds a child ran,
-    peak PSS MB of the process and its children)}."""
+    """{name: Figures} for each process over `seconds` (CPU as % of one core)."""
     before = {name: cpu_sample(p.pid) for name, p in procs.items()}
     watches = {name: ChildWatch(p.pid) for name, p in procs.items()}
     start = time.monotonic()
@@ -201,9 +211,9 @@ def measure(procs, seconds, action=None, breakdown=None):
     if breakdown is not None:
         for name, p in procs.items():
             breakdown[name] = busiest_threads(p.pid, before[name], after[name], elapsed)
-    return {name: (rss_mb(p.pid), 100 * cpu_seconds_between(before[name], after[name]) / elapsed,
-                   100 * children_cpu_seconds_between(before[name], after[name]) / elapsed,
-                   watches[name].peak_rss_mb, watches[name].alive_s, watches[name].peak_pss_mb) for name, p in procs.items()}
+    return {name: Figures(rss_mb(p.pid), 100 * cpu_seconds_between(before[name], after[name]) / elapsed,
+                          100 * children_cpu_seconds_between(before[name], after[name]) / elapsed,
+                          watches[name].peak_rss_mb, watches[name].alive_s, watches[name].peak_pss_mb) for name, p in procs.items()}
 
 
 def parse_ts(text):
@@ -301,19 +311,19 @@ def main():
               f"{len(PHRASE) / CHARS_PER_SECOND:.1f} s ({len(text)} characters in {typed_for:.1f} s)")
         print(f"{'process':26}" + "".join(f" {name + ' RSS MB':>16} {name + ' CPU %':>15}" for name, _, _ in phases))
         for name in watched:
-            print(f"{name:26}" + "".join(f" {figures[name][0]:16.1f} {figures[name][1]:15.3f}" for _, figures, _ in phases))
+            print(f"{name:26}" + "".join(f" {figures[name].rss_mb:16.1f} {figures[name].cpu:15.3f}" for _, figures, _ in phases))
         # The service reaches the collector through vigil-delivery, a child it starts for each
         # burst of exchanges (heartbeats included) and ends when idle: its CPU is the service's.
         agent_name = "vigil-agent (service)"
         print(f"{'  vigil-delivery (child)':26}" + "".join(
-            f" {figures[agent_name][3]:16.1f} {figures[agent_name][2]:15.3f}" for _, figures, _ in phases)
+            f" {figures[agent_name].children_peak_rss_mb:16.1f} {figures[agent_name].children_cpu:15.3f}" for _, figures, _ in phases)
               + "   (RSS: largest seen while one ran)")
         print(f"{'service + delivery CPU':26}" + "".join(
-            f" {'':16} {figures[agent_name][1] + figures[agent_name][2]:15.3f}" for _, figures, _ in phases))
+            f" {'':16} {figures[agent_name].cpu + figures[agent_name].children_cpu:15.3f}" for _, figures, _ in phases))
         print(f"{'service + delivery PSS':26}" + "".join(
-            f" {figures[agent_name][5]:16.1f} {'':15}" for _, figures, _ in phases) + "   (largest seen, MB)")
+            f" {figures[agent_name].peak_pss_mb:16.1f} {'':15}" for _, figures, _ in phases) + "   (largest seen, MB)")
         print("delivery process alive: " + ", ".join(
-            f"{name} {figures[agent_name][4]:.1f} s of {IDLE_SECONDS if name == 'idle' else typing_seconds} s"
+            f"{name} {figures[agent_name].children_alive_s:.1f} s of {IDLE_SECONDS if name == 'idle' else typing_seconds} s"
             for name, figures, _ in phases))
         if latencies:
             p50 = statistics.median(latencies)
