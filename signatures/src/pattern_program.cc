@@ -144,11 +144,15 @@ class PatternProgram::Walker {
     switch (static_cast<Kind>(e.kind)) {
       case Kind::kWord: {
         const std::string_view w = word(e);
-        if (pos + w.size() >= text_.size() || text_.compare(pos, w.size(), w) != 0 || text_[pos + w.size()] != ' ') return npos;
+        // Most words tried differ from the text at once: the first byte decides without a call.
+        if (pos + w.size() >= text_.size() || text_[pos] != w[0] || text_[pos + w.size()] != ' ' ||
+            text_.compare(pos, w.size(), w) != 0) {
+          return npos;
+        }
         return pos + w.size() + 1;
       }
       case Kind::kPrefix: {
-        if (text_.compare(pos, e.text_length, word(e)) != 0) return npos;
+        if (pos >= text_.size() || text_[pos] != p_.bytes_[e.first] || text_.compare(pos, e.text_length, word(e)) != 0) return npos;
         const size_t end = word_end(text_, pos);
         return end >= text_.size() ? npos : end + 1;
       }
@@ -169,7 +173,7 @@ class PatternProgram::Walker {
     const std::string_view w = text_.substr(start, pos - start);
     switch (static_cast<Kind>(e.kind)) {
       case Kind::kWord:
-        return w == word(e) ? start - 1 : npos;
+        return w.size() == e.text_length && w[0] == p_.bytes_[e.first] && w == word(e) ? start - 1 : npos;
       case Kind::kPrefix:
         return w.size() >= e.text_length && w.substr(0, e.text_length) == word(e) ? start - 1 : npos;
       case Kind::kNumber:
@@ -250,7 +254,17 @@ PatternProgram::Sequence PatternProgram::pack(const ParsedPattern& sequence) {
 }
 
 PatternProgram::Id PatternProgram::add(const PatternPlan& plan) {
-  entries_.push_back({pack(plan.pattern), static_cast<uint32_t>(plan.first), static_cast<uint32_t>(plan.rest)});
+  const Sequence packed = pack(plan.pattern);
+  const auto first = static_cast<uint32_t>(plan.first);
+  const auto rest = static_cast<uint32_t>(plan.rest);
+  auto starts_at = [&](uint32_t i, bool last_word) {
+    const Node& e = nodes_[packed.begin + i];
+    if (e.kind == static_cast<uint8_t>(Kind::kGroup)) return last_word ? groups_[e.first].last_starts : groups_[e.first].starts;
+    return starts_of(e.kind, e.text_length ? bytes_[e.first] : ' ', kAnyByte);
+  };
+  const uint32_t after = packed.begin + rest < packed.end ? starts_at(rest, false) : kAnyByte;
+  const uint32_t before = first > 0 ? starts_at(first - 1, true) : kAnyByte;
+  entries_.push_back({packed, first, rest, after, before});
   return static_cast<Id>(entries_.size() - 1);
 }
 
@@ -276,6 +290,11 @@ std::optional<Span> PatternProgram::verify(Id id, std::string_view text, size_t 
     const size_t end = word_end(text, pos);
     if (end >= text.size()) return std::nullopt;
     pos = end + 1;
+  }
+  if (entry.after_starts != kAnyByte && (pos >= text.size() || !(entry.after_starts & first_byte_bit(text[pos])))) return std::nullopt;
+  if (entry.before_starts != kAnyByte) {
+    const size_t start = word_start_before(text, anchor_start);
+    if (start == npos || start >= anchor_start || !(entry.before_starts & first_byte_bit(text[start]))) return std::nullopt;
   }
   const auto identity = [](size_t at) { return at; };
   const size_t end = walk.forward(entry.pattern, entry.rest, pos, Continue(identity));

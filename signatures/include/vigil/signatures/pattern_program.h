@@ -53,6 +53,11 @@ class PatternProgram {
     Sequence pattern;
     uint32_t first;  // the anchor covers elements [first, rest) of the pattern
     uint32_t rest;
+    // First bytes the word right after the anchor, and the word right before it, can start with
+    // (first_byte_bit): most anchors found fail on one of those two words, decided here without
+    // walking.
+    uint32_t after_starts;
+    uint32_t before_starts;
   };
   class Walker;
 
