@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "vigil/signatures/normaliser.h"
+#include "vigil/signatures/word_codes.h"
 
 namespace vigil::signatures {
 namespace {
@@ -170,17 +171,19 @@ Result<void> Matcher::build_plans() {
 
 namespace {
 
+// Literal i gets id i; an empty literal (a lone prefix, which has no code) is left out.
 Result<hs_database_t*> compile_literals(const std::vector<std::string>& literals) {
-  if (literals.empty()) return static_cast<hs_database_t*>(nullptr);
   std::vector<const char*> expressions;
   std::vector<size_t> lengths;
   std::vector<unsigned int> ids;
-  std::vector<unsigned int> flags(literals.size(), 0);
   for (size_t i = 0; i < literals.size(); ++i) {
+    if (literals[i].empty()) continue;
     expressions.push_back(literals[i].data());
     lengths.push_back(literals[i].size());
     ids.push_back(static_cast<unsigned int>(i));
   }
+  if (expressions.empty()) return static_cast<hs_database_t*>(nullptr);
+  std::vector<unsigned int> flags(expressions.size(), 0);
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile_lit_multi(expressions.data(), flags.data(), ids.data(), lengths.data(), static_cast<unsigned int>(expressions.size()),
@@ -190,6 +193,24 @@ Result<hs_database_t*> compile_literals(const std::vector<std::string>& literals
     return make_error(ErrorCode::kInvalidArgument, message);
   }
   return db;
+}
+
+// What a literal set compiles: its texts, or for a coded set the codes of each literal's whole
+// words (" kill myself " -> two codes; " w1 pre" -> the code of w1, the text check covers "pre";
+// " suicid" -> nothing: a lone prefix). Records how many words each code string covers.
+Result<std::vector<std::string>> compiled_forms(const std::vector<std::string>& texts, bool coded, std::vector<uint8_t>& coded_words) {
+  if (!coded) return texts;
+  std::vector<std::string> forms(texts.size());
+  coded_words.assign(texts.size(), 0);
+  WordCodes codes;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string& t = texts[i];
+    codes.encode(t.back() == ' ' ? std::string_view(t) : std::string_view(t).substr(0, t.rfind(' ') + 1));
+    if (codes.words() > UINT8_MAX) return make_error(ErrorCode::kInvalidArgument, "anchor \"" + t + "\" has too many words");
+    coded_words[i] = static_cast<uint8_t>(codes.words());
+    forms[i] = std::string(codes.codes());
+  }
+  return forms;
 }
 
 }  // namespace
@@ -205,9 +226,14 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
     material.push_back('\0');
   };
   feed(std::string("hyperscan=") + hs_version() + "|mode=block|matcher=" + std::to_string(kMatcherVersion));
-  for (const LiteralSet* set : {&rule_literals_, &exception_literals_}) {
-    feed("literals");
-    for (const auto& literal : set->text) feed(literal);
+  std::vector<std::string> forms[2];
+  for (LiteralSet* set : {&rule_literals_, &exception_literals_}) {
+    auto compiled = compiled_forms(set->text, set->coded, set->coded_words);
+    if (!compiled) return compiled.error();
+    auto& form = forms[set == &rule_literals_ ? 0 : 1];
+    form = std::move(*compiled);
+    feed(set->coded ? "coded literals" : "literals");
+    for (const auto& literal : form) feed(literal);
   }
   for (const RegexSet* set : {&rule_regexes_, &exception_regexes_}) {
     feed("expressions");
@@ -223,8 +249,11 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
     void** db;
     bool wanted;
   };
-  const Slot slots[] = {{"rules.literal", &rule_literals_.db, !rule_literals_.text.empty()},
-                        {"exceptions.literal", &exception_literals_.db, !exception_literals_.text.empty()},
+  auto any_form = [](const std::vector<std::string>& form) {
+    return std::any_of(form.begin(), form.end(), [](const std::string& f) { return !f.empty(); });
+  };
+  const Slot slots[] = {{"rules.literal", &rule_literals_.db, any_form(forms[0])},
+                        {"exceptions.literal", &exception_literals_.db, any_form(forms[1])},
                         {"rules.regex", &rule_regexes_.db, !rule_regexes_.patterns.empty()},
                         {"exceptions.regex", &exception_regexes_.db, !exception_regexes_.patterns.empty()}};
   auto path_of = [&](const Slot& slot) { return *cache_dir / (stats_.cache_key + "." + slot.name + ".hsdb"); };
@@ -256,7 +285,7 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
   }
   if (!stats_.from_cache) {
     for (LiteralSet* set : {&rule_literals_, &exception_literals_}) {
-      auto db = compile_literals(set->text);
+      auto db = compile_literals(forms[set == &rule_literals_ ? 0 : 1]);
       if (!db) return db.error();
       set->db = *db;
     }
@@ -313,16 +342,31 @@ void Matcher::LiteralSet::pack_for_scanning() {
   length.clear();
   owners_begin.clear();
   owners.clear();
+  texts.clear();
+  texts_begin.clear();
+  lone_prefixes.clear();
+  lone_prefix_starts.fill(0);
   length.reserve(anchors.size());
   owners_begin.reserve(anchors.size() + 1);
-  for (const Anchor& a : anchors) {
+  for (uint32_t id = 0; id < anchors.size(); ++id) {
+    const Anchor& a = anchors[id];
     length.push_back(a.length);
     owners_begin.push_back(static_cast<uint32_t>(owners.size()));
     owners.insert(owners.end(), a.patterns.begin(), a.patterns.end());
+    if (!coded) continue;
+    texts_begin.push_back(static_cast<uint32_t>(texts.size()));
+    texts += text[id];
+    if (coded_words[id] == 0) {
+      lone_prefixes.push_back(id);
+      const auto first = static_cast<uint8_t>(text[id][1]);  // " suicid": the prefix's first byte
+      lone_prefix_starts[first / 64] |= uint64_t{1} << (first % 64);
+    }
   }
   owners_begin.push_back(static_cast<uint32_t>(owners.size()));
   owners.shrink_to_fit();
-  // The literal texts served compilation and the cache key; a scanning agent needs none of them.
+  texts.shrink_to_fit();
+  // The literals as strings served compilation and the cache key; a coded set keeps them packed,
+  // to check matches against.
   std::vector<std::string>().swap(text);
   std::vector<Anchor>().swap(anchors);
 }
@@ -406,6 +450,7 @@ Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const Com
   if (sodium_init() < 0) return make_error(ErrorCode::kInternal, "libsodium failed to initialise");
   std::shared_ptr<Matcher> m(new Matcher());
   m->pack_ = std::move(pack);
+  m->rule_literals_.coded = true;
   if (auto r = m->build_plans(); !r) return r.error();
   if (m->rule_literals_.text.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
   if (auto r = m->compile_databases(options.cache_dir, options.cache_only); !r) return r.error();
@@ -432,12 +477,47 @@ Result<void> Matcher::collect(const LiteralSet& set, std::string_view text, Scra
               static_cast<hs_scratch_t*>(scratch.hs_), on_literal, &literal_matches) != HS_SUCCESS) {
     return make_error(ErrorCode::kInternal, "hyperscan scan failed");
   }
+  for (const LiteralMatch& m : literal_matches) verify_owners(set, m.id, text, static_cast<size_t>(m.to - set.length[m.id]), raw);
+  return {};
+}
+
+void Matcher::verify_owners(const LiteralSet& set, uint32_t id, std::string_view text, size_t anchor_start, std::vector<RawHit>& raw) const {
+  const size_t anchor_end = anchor_start + set.length[id];
+  for (uint32_t k = set.owners_begin[id]; k < set.owners_begin[id + 1]; ++k) {
+    const uint32_t index = set.owners[k];
+    const auto span = program_.verify(index, text, anchor_start, anchor_end);
+    if (span) raw.push_back({index, static_cast<uint32_t>(span->start), static_cast<uint32_t>(span->end)});
+  }
+}
+
+Result<void> Matcher::collect_coded(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const {
+  thread_local WordCodes codes;
+  thread_local std::vector<LiteralMatch> literal_matches;
+  codes.encode(text);
+  literal_matches.clear();
+  const std::string_view coded = codes.codes();
+  if (set.db && !coded.empty() &&
+      hs_scan(static_cast<const hs_database_t*>(set.db), coded.data(), static_cast<unsigned int>(coded.size()), 0,
+              static_cast<hs_scratch_t*>(scratch.hs_), on_literal, &literal_matches) != HS_SUCCESS) {
+    return make_error(ErrorCode::kInternal, "hyperscan scan failed");
+  }
+  // Only the anchor's own text where its codes matched makes a match: codes can collide, and a
+  // literal's bytes can also turn up straddling two codes.
+  auto found_at = [&](uint32_t id, size_t anchor_start) { return text.compare(anchor_start, set.length[id], set.literal(id)) == 0; };
   for (const LiteralMatch& m : literal_matches) {
-    const auto anchor_start = static_cast<uint32_t>(m.to - set.length[m.id]);
-    for (uint32_t k = set.owners_begin[m.id]; k < set.owners_begin[m.id + 1]; ++k) {
-      const uint32_t index = set.owners[k];
-      const auto span = program_.verify(index, text, anchor_start, static_cast<size_t>(m.to));
-      if (span) raw.push_back({index, static_cast<uint32_t>(span->start), static_cast<uint32_t>(span->end)});
+    if (m.to % kWordCodeBytes != 0) continue;
+    const size_t end_word = static_cast<size_t>(m.to / kWordCodeBytes);
+    const size_t first_word = end_word - set.coded_words[m.id];
+    const size_t anchor_start = codes.start(first_word) - 1;  // the space before its first word
+    if (found_at(m.id, anchor_start)) verify_owners(set, m.id, text, anchor_start, raw);
+  }
+  if (set.lone_prefixes.empty()) return {};
+  for (size_t w = 0; w < codes.words(); ++w) {
+    const auto first = static_cast<uint8_t>(text[codes.start(w)]);
+    if (!(set.lone_prefix_starts[first / 64] & (uint64_t{1} << (first % 64)))) continue;
+    const size_t anchor_start = codes.start(w) - 1;
+    for (const uint32_t id : set.lone_prefixes) {
+      if (found_at(id, anchor_start)) verify_owners(set, id, text, anchor_start, raw);
     }
   }
   return {};
@@ -467,13 +547,13 @@ Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) 
   // first, and build the origin map and look for exceptions only when something matched.
   bool normalised = false;
   if (normalise_text_quick(text, quick)) {
-    if (auto r = collect(rule_literals_, quick, scratch, raw[0]); !r) return r.error();
+    if (auto r = collect_coded(rule_literals_, quick, scratch, raw[0]); !r) return r.error();
     if (auto r = collect(rule_regexes_, quick, scratch, raw[0]); !r) return r.error();
     if (raw[0].empty()) return std::vector<Hit>{};
   } else {
     normalise_into(text, readings[0]);
     normalised = true;
-    if (auto r = collect(rule_literals_, readings[0].text, scratch, raw[0]); !r) return r.error();
+    if (auto r = collect_coded(rule_literals_, readings[0].text, scratch, raw[0]); !r) return r.error();
     if (auto r = collect(rule_regexes_, readings[0].text, scratch, raw[0]); !r) return r.error();
   }
   if (!normalised) normalise_into(text, readings[0]);  // the same text as `quick`, with its origin map
@@ -481,7 +561,7 @@ Result<std::vector<Hit>> Matcher::scan(std::string_view text, Scratch& scratch) 
   const size_t reading_count = readings[0].ambiguous_one ? 2 : 1;
   if (reading_count == 2) {
     normalise_into(text, readings[1], OneReadsAs::kL);
-    if (auto r = collect(rule_literals_, readings[1].text, scratch, raw[1]); !r) return r.error();
+    if (auto r = collect_coded(rule_literals_, readings[1].text, scratch, raw[1]); !r) return r.error();
     if (auto r = collect(rule_regexes_, readings[1].text, scratch, raw[1]); !r) return r.error();
   }
   if (raw[0].empty() && raw[1].empty()) return std::vector<Hit>{};

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "normaliser_rules.h"
+#include "quick_normaliser_avx512.h"
 #include "vigil/signatures/normaliser.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -213,24 +214,32 @@ bool has_single_letter_run(const char* text, size_t size) {
 
 }  // namespace
 
-bool normalise_text_quick(std::string_view original, std::string& text) {
+bool normalise_text_quick(std::string_view original, std::string& text, QuickPath path) {
+  if (path == QuickPath::kBest && avx512_quick_available()) {
+    text.resize(original.size() + 2 + kAvx512Slack);
+    const size_t n = normalise_quick_avx512(original.data(), original.size(), text.data());
+    text.resize(n);
+    return n != 0;
+  }
   text.resize(original.size() + 2 + kSlack);
   QuickState s{text.data(), 1};
   s.out[0] = ' ';
 #ifdef VIGIL_QUICK_SSSE3
-  if (has_ssse3()) {
+  const bool blocks = path != QuickPath::kPortable && has_ssse3();
+  if (blocks) {
     quick_blocks(original.data(), original.size(), s);
   } else {
     quick_bytes(original.data(), original.size(), s);
   }
 #else
+  const bool blocks = false;
   quick_bytes(original.data(), original.size(), s);
 #endif
   if (s.undecided) return false;
   if (s.out[s.n - 1] != ' ') s.out[s.n++] = ' ';
   const size_t n = s.n;
 #ifdef VIGIL_QUICK_SSSE3
-  if (has_ssse3()) {
+  if (blocks) {
     std::memset(s.out + n, 0, kSlack);
     const bool run = has_single_letter_run_blocks(s.out, n);
     text.resize(n);

@@ -3,6 +3,7 @@
 // each scanning thread owns a Scratch made from it (never shared, never allocated per scan).
 // Hyperscan databases are cached on disk, keyed by what changes compilation.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -20,7 +21,7 @@ namespace vigil::signatures {
 
 // Bumped whenever the way databases are built changes (flags, mode); the cache key also covers
 // every compiled literal and expression, so pattern planning changes need no bump.
-inline constexpr int kMatcherVersion = 4;
+inline constexpr int kMatcherVersion = 5;
 
 struct NormalisedText;
 
@@ -111,8 +112,11 @@ class Matcher {
     std::vector<uint32_t> patterns;  // indexes into patterns_
   };
   // One Hyperscan database and what its ids mean. Rule patterns and exceptions are kept apart:
-  // exceptions are only looked for in the rare unit where a rule pattern matched.
+  // exceptions are only looked for in the rare unit where a rule pattern matched. Rule anchors
+  // are compiled as word codes (word_codes.h) and scanned in the text's codes; exceptions, looked
+  // for seldom, are compiled and scanned as normalised text.
   struct LiteralSet {
+    bool coded = false;
     std::vector<std::string> text;  // by literal id; only while compiling
     std::vector<Anchor> anchors;    // by literal id; only while compiling
     // Kept for scanning, packed: literal id -> its length and the patterns it anchors
@@ -120,8 +124,18 @@ class Matcher {
     std::vector<uint32_t> length;
     std::vector<uint32_t> owners_begin;
     std::vector<uint32_t> owners;
+    // Coded sets: each literal's text (texts[texts_begin[id] ..]), checked where its codes matched,
+    // and how many whole words its codes cover. An anchor that is a lone prefix (" suicid") has
+    // no code, so no place in the database: `lone_prefixes` are tried at words starting with a
+    // byte in `lone_prefix_starts`.
+    std::string texts;
+    std::vector<uint32_t> texts_begin;
+    std::vector<uint8_t> coded_words;
+    std::vector<uint32_t> lone_prefixes;
+    std::array<uint64_t, 4> lone_prefix_starts{};
     void* db = nullptr;  // hs_database_t*
     void pack_for_scanning();
+    std::string_view literal(uint32_t id) const { return std::string_view(texts).substr(texts_begin[id], length[id]); }
   };
   struct RegexSet {
     std::vector<uint32_t> patterns;        // by expression id: index into patterns_
@@ -134,6 +148,10 @@ class Matcher {
   Result<void> compile_databases(const std::optional<std::filesystem::path>& cache_dir, bool cache_only);
   // Appends the verified matches of one database in normalised `text` to `raw`, in normalised offsets.
   Result<void> collect(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
+  // The same for the coded rule anchors: scans the codes of `text`'s words.
+  Result<void> collect_coded(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
+  // Verifies the patterns literal `id` anchors, found at `anchor_start` of `text`.
+  void verify_owners(const LiteralSet& set, uint32_t id, std::string_view text, size_t anchor_start, std::vector<RawHit>& raw) const;
   Result<void> collect(const RegexSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
   std::vector<Hit> resolve(const std::vector<RawHit>& raw) const;
 

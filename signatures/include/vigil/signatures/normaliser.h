@@ -35,6 +35,9 @@ void normalise_general(std::string_view original, NormalisedText& out, OneReadsA
 // unspecified, when the unit needs normalise_into; when it returns true, `text` is exactly what
 // normalise_into would produce. Most units match nothing, and for them the origin map is never
 // needed.
-bool normalise_text_quick(std::string_view original, std::string& text);
+// `path` narrows the instructions used (AVX-512 where the CPU has it, else SSSE3, else a byte
+// loop), so tests and the fuzzer can hold each implementation to the general path on any machine.
+enum class QuickPath { kBest, kSsse3, kPortable };
+bool normalise_text_quick(std::string_view original, std::string& text, QuickPath path = QuickPath::kBest);
 
 }  // namespace vigil::signatures
