@@ -30,6 +30,7 @@ uint64_t low_bytes(uint64_t v, size_t bytes) { return v & ((uint64_t{1} << (8 * 
 // text shifted down (the bytes past `end` come out zero).
 uint64_t load_within(const char* p, const char* begin, const char* end) {
   if (end - p >= 8) return load8(p);
+  if (end == p) return 0;
   if (end - begin >= 8) return load8(end - 8) >> (8 * (8 - (end - p)));
   uint64_t v = 0;
   std::memcpy(&v, p, static_cast<size_t>(end - p));
