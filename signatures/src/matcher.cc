@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include "vigil/signatures/normaliser.h"
@@ -37,10 +36,12 @@ std::string where(const Rule& rule) { return rule.file + ":" + std::to_string(ru
 
 Result<hs_database_t*> load_cached(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kNotFound, path.string());
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  const std::string data = bytes.str();
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(path, size_error);
+  if (!in || size_error) return make_error(ErrorCode::kNotFound, path.string());
+  // Read straight into one buffer: a stream copy and its str() would move a 2 MB database twice more.
+  std::string data(static_cast<size_t>(size), '\0');
+  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) return make_error(ErrorCode::kCorrupt, path.string() + ": could not be read whole");
   hs_database_t* db = nullptr;
   if (hs_deserialize_database(data.data(), data.size(), &db) != HS_SUCCESS) {
     return make_error(ErrorCode::kCorrupt, path.string() + ": not a usable compiled database");
@@ -124,6 +125,8 @@ Matcher::~Matcher() {
 
 Result<void> Matcher::build_plans() {
   std::unordered_map<std::string, uint32_t> literal_ids[2];
+  literal_ids[0].reserve(pack_.rules.size() * 16);  // the shipped pack: about 10 literals a rule
+  literal_ids[1].reserve(pack_.rules.size() * 2);
   for (uint32_t r = 0; r < pack_.rules.size(); ++r) {
     Rule& rule = pack_.rules[r];
     for (bool is_unless : {false, true}) {
