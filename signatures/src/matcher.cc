@@ -10,6 +10,7 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "cache_files.h"
 #include "vigil/signatures/normaliser.h"
 #include "vigil/signatures/word_codes.h"
 
@@ -35,43 +36,23 @@ int on_regex(unsigned int id, unsigned long long from, unsigned long long to, un
 std::string where(const Rule& rule) { return rule.file + ":" + std::to_string(rule.line) + ": rule " + rule.id + ": "; }
 
 Result<hs_database_t*> load_cached(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::error_code size_error;
-  const auto size = std::filesystem::file_size(path, size_error);
-  if (!in || size_error) return make_error(ErrorCode::kNotFound, path.string());
-  // Read straight into one buffer: a stream copy and its str() would move a 2 MB database twice more.
-  std::string data(static_cast<size_t>(size), '\0');
-  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) return make_error(ErrorCode::kCorrupt, path.string() + ": could not be read whole");
+  const auto data = read_cache_file(path);
+  if (!data) return make_error(ErrorCode::kNotFound, path.string());
   hs_database_t* db = nullptr;
-  if (hs_deserialize_database(data.data(), data.size(), &db) != HS_SUCCESS) {
+  if (hs_deserialize_database(data->data(), data->size(), &db) != HS_SUCCESS) {
     return make_error(ErrorCode::kCorrupt, path.string() + ": not a usable compiled database");
   }
-  std::error_code ec;
-  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);  // pruning by age spares it
   return db;
 }
 
-// False when the database could not be written whole (a partial file is never renamed into place).
+// False when the database could not be written whole.
 bool store_cached(const std::filesystem::path& path, const hs_database_t* db) {
   char* bytes = nullptr;
   size_t length = 0;
   if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return false;
-  const auto tmp = path.string() + ".tmp" + std::to_string(randombytes_random());
-  bool written = false;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes, static_cast<std::streamsize>(length));
-    out.close();
-    written = static_cast<bool>(out);
-  }
+  const bool written = write_cache_file(path, std::string_view(bytes, length));
   free(bytes);  // allocated by Hyperscan's default allocator
-  std::error_code ec;
-  if (written) std::filesystem::rename(tmp, path, ec);  // readers see the old file or the whole new one
-  if (!written || ec) {
-    std::filesystem::remove(tmp, ec);
-    return false;
-  }
-  return true;
+  return written;
 }
 
 // Databases of packs no longer in use would pile up with every rule update: any not loaded or
@@ -82,7 +63,7 @@ void prune_cache(const std::filesystem::path& dir) {
   std::error_code ec;
   const auto cutoff = std::filesystem::file_time_type::clock::now() - kUnusedCacheLifetime;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".hsdb") continue;
+    if (entry.path().extension() != ".hsdb" && entry.path().extension() != ".plan") continue;
     std::error_code stat_error;
     const auto written = entry.last_write_time(stat_error);
     if (!stat_error && written < cutoff) std::filesystem::remove(entry.path(), stat_error);
@@ -247,90 +228,91 @@ Result<void> Matcher::compile_databases(const std::optional<std::filesystem::pat
   crypto_hash_sha256_final(&state, digest);
   stats_.cache_key = to_hex(digest, sizeof digest);
 
-  struct Slot {
-    const char* name;
-    void** db;
-    bool wanted;
-  };
   auto any_form = [](const std::vector<std::string>& form) {
     return std::any_of(form.begin(), form.end(), [](const std::string& f) { return !f.empty(); });
   };
-  const Slot slots[] = {{"rules.literal", &rule_literals_.db, any_form(forms[0])},
-                        {"exceptions.literal", &exception_literals_.db, any_form(forms[1])},
-                        {"rules.regex", &rule_regexes_.db, !rule_regexes_.patterns.empty()},
-                        {"exceptions.regex", &exception_regexes_.db, !exception_regexes_.patterns.empty()}};
-  auto path_of = [&](const Slot& slot) { return *cache_dir / (stats_.cache_key + "." + slot.name + ".hsdb"); };
-
-  if (cache_dir) {
-    bool all = true;
-    for (const Slot& slot : slots) {
-      if (!slot.wanted) continue;
-      auto loaded = load_cached(path_of(slot));
-      if (!loaded) {
-        all = false;
-        break;
-      }
-      *slot.db = *loaded;
-    }
-    if (all) {
-      stats_.from_cache = true;
-    } else {
-      for (const Slot& slot : slots) {
-        if (*slot.db) hs_free_database(static_cast<hs_database_t*>(*slot.db));
-        *slot.db = nullptr;
-      }
-    }
-  }
-
+  databases_wanted_ = static_cast<uint8_t>((any_form(forms[0]) ? 1 : 0) | (any_form(forms[1]) ? 2 : 0) |
+                                           (rule_regexes_.patterns.empty() ? 0 : 4) | (exception_regexes_.patterns.empty() ? 0 : 8));
+  if (cache_dir && load_cached_databases(*cache_dir)) stats_.from_cache = true;
   if (!stats_.from_cache && cache_only) {
     return make_error(ErrorCode::kNotFound, "the compiled databases of this rule pack are not in the cache" +
                                                 (cache_dir ? " (" + cache_dir->string() + ")" : std::string()));
   }
-  if (!stats_.from_cache) {
-    for (LiteralSet* set : {&rule_literals_, &exception_literals_}) {
-      auto db = compile_literals(forms[set == &rule_literals_ ? 0 : 1]);
-      if (!db) return db.error();
-      set->db = *db;
+  if (stats_.from_cache) return {};
+  for (LiteralSet* set : {&rule_literals_, &exception_literals_}) {
+    auto db = compile_literals(forms[set == &rule_literals_ ? 0 : 1]);
+    if (!db) return db.error();
+    set->db = *db;
+  }
+  for (RegexSet* set : {&rule_regexes_, &exception_regexes_}) {
+    if (set->patterns.empty()) continue;
+    const std::vector<std::string>& texts = set->expressions;
+    std::vector<const char*> c_texts;
+    std::vector<unsigned int> regex_ids;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      c_texts.push_back(texts[i].c_str());
+      regex_ids.push_back(static_cast<unsigned int>(i));
     }
-    for (RegexSet* set : {&rule_regexes_, &exception_regexes_}) {
-      if (set->patterns.empty()) continue;
-      const std::vector<std::string>& texts = set->expressions;
-      std::vector<const char*> c_texts;
-      std::vector<unsigned int> regex_ids;
-      for (size_t i = 0; i < texts.size(); ++i) {
-        c_texts.push_back(texts[i].c_str());
-        regex_ids.push_back(static_cast<unsigned int>(i));
+    std::vector<unsigned int> regex_flags(texts.size(), HS_FLAG_SOM_LEFTMOST);
+    hs_database_t* rdb = nullptr;
+    hs_compile_error_t* error = nullptr;
+    if (hs_compile_multi(c_texts.data(), regex_flags.data(), regex_ids.data(), static_cast<unsigned int>(texts.size()), HS_MODE_BLOCK,
+                         nullptr, &rdb, &error) != HS_SUCCESS) {
+      std::string message = "hyperscan compile failed";
+      if (error && error->expression >= 0) {
+        message = where(pack_.rules[patterns_[set->patterns[static_cast<size_t>(error->expression)]].rule_index]) + error->message;
       }
-      std::vector<unsigned int> regex_flags(texts.size(), HS_FLAG_SOM_LEFTMOST);
-      hs_database_t* rdb = nullptr;
-      hs_compile_error_t* error = nullptr;
-      if (hs_compile_multi(c_texts.data(), regex_flags.data(), regex_ids.data(), static_cast<unsigned int>(texts.size()), HS_MODE_BLOCK,
-                           nullptr, &rdb, &error) != HS_SUCCESS) {
-        std::string message = "hyperscan compile failed";
-        if (error && error->expression >= 0) {
-          message = where(pack_.rules[patterns_[set->patterns[static_cast<size_t>(error->expression)]].rule_index]) + error->message;
-        }
-        hs_free_compile_error(error);
-        return make_error(ErrorCode::kInvalidArgument, message);
-      }
-      set->db = rdb;
+      hs_free_compile_error(error);
+      return make_error(ErrorCode::kInvalidArgument, message);
     }
-    if (cache_dir) {
-      std::error_code ec;
-      std::filesystem::create_directories(*cache_dir, ec);
-      if (!ec) {
-        stats_.stored_in_cache = true;
-        for (const Slot& slot : slots) {
-          if (*slot.db && !store_cached(path_of(slot), static_cast<hs_database_t*>(*slot.db))) stats_.stored_in_cache = false;
-        }
-        prune_cache(*cache_dir);
+    set->db = rdb;
+  }
+  if (cache_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(*cache_dir, ec);
+    if (!ec) {
+      stats_.stored_in_cache = true;
+      for (const DatabaseSlot& slot : database_slots()) {
+        if (*slot.db && !store_cached(database_path(*cache_dir, slot), static_cast<hs_database_t*>(*slot.db))) stats_.stored_in_cache = false;
       }
+      prune_cache(*cache_dir);
     }
   }
+  return {};
+}
 
+std::vector<Matcher::DatabaseSlot> Matcher::database_slots() {
+  return {{"rules.literal", &rule_literals_.db, (databases_wanted_ & 1) != 0},
+          {"exceptions.literal", &exception_literals_.db, (databases_wanted_ & 2) != 0},
+          {"rules.regex", &rule_regexes_.db, (databases_wanted_ & 4) != 0},
+          {"exceptions.regex", &exception_regexes_.db, (databases_wanted_ & 8) != 0}};
+}
+
+std::filesystem::path Matcher::database_path(const std::filesystem::path& cache_dir, const DatabaseSlot& slot) const {
+  return cache_dir / (stats_.cache_key + "." + slot.name + ".hsdb");
+}
+
+bool Matcher::load_cached_databases(const std::filesystem::path& cache_dir) {
+  const auto slots = database_slots();
+  for (const DatabaseSlot& slot : slots) {
+    if (!slot.wanted) continue;
+    auto loaded = load_cached(database_path(cache_dir, slot));
+    if (!loaded) {
+      for (const DatabaseSlot& s : slots) {
+        if (*s.db) hs_free_database(static_cast<hs_database_t*>(*s.db));
+        *s.db = nullptr;
+      }
+      return false;
+    }
+    *slot.db = *loaded;
+  }
+  return true;
+}
+
+Result<void> Matcher::allocate_scratch() {
   // One scratch serves every database: Hyperscan grows it to fit each.
   hs_scratch_t* prototype = nullptr;
-  for (const Slot& slot : slots) {
+  for (const DatabaseSlot& slot : database_slots()) {
     stats_.database_bytes += database_size(*slot.db);
     if (*slot.db && hs_alloc_scratch(static_cast<hs_database_t*>(*slot.db), &prototype) != HS_SUCCESS) {
       if (prototype) hs_free_scratch(prototype);
@@ -454,12 +436,29 @@ Result<std::shared_ptr<const Matcher>> Matcher::compile(RulePack pack, const Com
   std::shared_ptr<Matcher> m(new Matcher());
   m->pack_ = std::move(pack);
   m->rule_literals_.coded = true;
-  if (auto r = m->build_plans(); !r) return r.error();
-  if (m->rule_literals_.text.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
-  if (auto r = m->compile_databases(options.cache_dir, options.cache_only); !r) return r.error();
-  m->rule_literals_.pack_for_scanning();
-  m->exception_literals_.pack_for_scanning();
-  for (RegexSet* set : {&m->rule_regexes_, &m->exception_regexes_}) std::vector<std::string>().swap(set->expressions);
+  const std::string plan_key = options.cache_dir ? m->plan_key() : std::string();
+  const std::filesystem::path plan_file = plan_key.empty() ? std::filesystem::path() : *options.cache_dir / (plan_key + ".plan");
+  if (!plan_key.empty() && m->load_plan(plan_file)) {
+    if (m->load_cached_databases(*options.cache_dir)) {
+      m->stats_.from_cache = m->stats_.plan_from_cache = true;
+      for (Rule& rule : m->pack_.rules) {
+        rule.parsed_patterns.clear();  // planned before, by this program
+        rule.parsed_unless.clear();
+      }
+    } else {
+      m->forget_plan();
+    }
+  }
+  if (!m->stats_.plan_from_cache) {
+    if (auto r = m->build_plans(); !r) return r.error();
+    if (m->rule_literals_.text.empty()) return make_error(ErrorCode::kInvalidArgument, "the rule pack has no pattern with a literal word");
+    if (auto r = m->compile_databases(options.cache_dir, options.cache_only); !r) return r.error();
+    m->rule_literals_.pack_for_scanning();
+    m->exception_literals_.pack_for_scanning();
+    for (RegexSet* set : {&m->rule_regexes_, &m->exception_regexes_}) std::vector<std::string>().swap(set->expressions);
+    if (!plan_key.empty() && (m->stats_.from_cache || m->stats_.stored_in_cache)) m->store_plan(plan_file);
+  }
+  if (auto r = m->allocate_scratch(); !r) return r.error();
   if (options.release_free_memory) m->compact_rules(options.release_free_memory);
   return std::shared_ptr<const Matcher>(std::move(m));
 }

@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "plan_bytes.h"
+
 namespace vigil::signatures {
 namespace {
 
@@ -280,6 +282,39 @@ void PatternProgram::shrink_to_fit() {
   bytes_.shrink_to_fit();
   entries_.shrink_to_fit();
   std::unordered_map<std::string, uint32_t>().swap(word_offsets_);
+}
+
+void PatternProgram::save(std::string& out) const {
+  PlanWriter w;
+  w.values(nodes_);
+  w.values(groups_);
+  w.values(alternatives_);
+  w.text(bytes_);
+  w.values(entries_);
+  out += w.bytes();
+}
+
+bool PatternProgram::restore(std::string_view& in) {
+  PlanReader r(in);
+  if (!r.values(nodes_) || !r.values(groups_) || !r.values(alternatives_) || !r.text(bytes_) || !r.values(entries_)) return false;
+  // Indexes that point outside the program would walk off its arrays while scanning.
+  for (const Node& n : nodes_) {
+    const bool word = n.kind == static_cast<uint8_t>(Kind::kWord) || n.kind == static_cast<uint8_t>(Kind::kPrefix);
+    if (word && size_t{n.first} + n.text_length > bytes_.size()) return false;
+    if (n.kind == static_cast<uint8_t>(Kind::kGroup) && n.first >= groups_.size()) return false;
+  }
+  for (const Group& g : groups_) {
+    if (size_t{g.first} + g.count > alternatives_.size()) return false;
+  }
+  auto fits = [&](Sequence s) { return s.begin <= s.end && s.end <= nodes_.size(); };
+  for (const Sequence& a : alternatives_) {
+    if (!fits(a)) return false;
+  }
+  for (const Entry& e : entries_) {
+    if (!fits(e.pattern) || e.first > e.rest || e.rest > e.pattern.end - e.pattern.begin) return false;
+  }
+  in = in.substr(in.size() - r.remaining());
+  return true;
 }
 
 size_t PatternProgram::memory_bytes() const {

@@ -180,10 +180,14 @@ TEST_CASE("compiled databases are cached on disk, reloaded, and rebuilt when unu
   for (const auto& entry : std::filesystem::directory_iterator(cache)) stored += entry.path().extension() == ".hsdb";
   CHECK(stored >= 1);
 
+  CHECK_FALSE(first->stats().plan_from_cache);
   const auto second = compile();
   CHECK(second->stats().from_cache);
+  CHECK(second->stats().plan_from_cache);  // nothing planned at all
   CHECK_FALSE(second->stats().stored_in_cache);
   CHECK(second->stats().cache_key == first->stats().cache_key);
+  CHECK(second->stats().literals == first->stats().literals);
+  CHECK(second->stats().database_bytes == first->stats().database_bytes);
   auto s1 = first->make_scratch();
   auto s2 = second->make_scratch();
   REQUIRE(s1.ok());
@@ -196,10 +200,83 @@ TEST_CASE("compiled databases are cached on disk, reloaded, and rebuilt when unu
   for (const auto& entry : std::filesystem::directory_iterator(cache)) vigil::test::write_file(entry.path(), "not a database");
   const auto third = compile();
   CHECK_FALSE(third->stats().from_cache);
+  CHECK_FALSE(third->stats().plan_from_cache);
   auto s3 = third->make_scratch();
   REQUIRE(s3.ok());
   const Rule& rule = third->pack().rules.front();
   CHECK_FALSE(rules_hit(*third, *s3, rule.matches.front()).empty());
+}
+
+TEST_CASE("a cached plan is used only whole, unchanged and for the same patterns; otherwise the pack is planned again") {
+  vigil::test::TempDir dir;
+  const auto cache = dir.path() / "rule-cache";
+  auto compile = [&](bool drop_last_rule) {
+    auto pack = load_rule_pack(vigil::test::shipped_pack_dir());
+    REQUIRE(pack.ok());
+    if (drop_last_rule) pack->rules.pop_back();
+    auto m = Matcher::compile(std::move(*pack), CompileOptions{cache, {}, false});
+    REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().message));
+    return *m;
+  };
+  auto plan_file = [&] {
+    std::vector<std::filesystem::path> plans;
+    for (const auto& entry : std::filesystem::directory_iterator(cache)) {
+      if (entry.path().extension() == ".plan") plans.push_back(entry.path());
+    }
+    REQUIRE(plans.size() == 1);
+    return plans.front();
+  };
+  // Every example of every shipped rule, as one list of hits to compare matchers by.
+  auto all_hits = [](const Matcher& m) {
+    auto scratch = m.make_scratch();
+    REQUIRE(scratch.ok());
+    std::vector<std::string> out;
+    for (const Rule& rule : m.pack().rules) {
+      for (const auto* examples : {&rule.matches, &rule.not_matches}) {
+        for (const auto& example : *examples) {
+          auto hits = m.scan(example, *scratch);
+          REQUIRE(hits.ok());
+          for (const auto& h : *hits) out.push_back(h.rule->id + "@" + std::to_string(h.start) + "-" + std::to_string(h.end));
+          out.push_back("|");
+        }
+      }
+    }
+    return out;
+  };
+  const auto planned = compile(false);
+  REQUIRE_FALSE(planned->stats().plan_from_cache);
+  const auto expected = all_hits(*planned);
+  CHECK(expected.size() > 5000);
+
+  const auto cached = compile(false);
+  CHECK(cached->stats().plan_from_cache);
+  CHECK(all_hits(*cached) == expected);
+
+  // One byte changed in the middle: the checksum no longer holds, so the plan is made again
+  // (from the cached databases) and the file rewritten.
+  {
+    std::string bytes = vigil::test::read_file(plan_file());
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x40);
+    vigil::test::write_file(plan_file(), bytes);
+  }
+  const auto after_damage = compile(false);
+  CHECK_FALSE(after_damage->stats().plan_from_cache);
+  CHECK(after_damage->stats().from_cache);
+  CHECK(all_hits(*after_damage) == expected);
+  CHECK(compile(false)->stats().plan_from_cache);
+
+  // Cut short: the same.
+  {
+    const std::string bytes = vigil::test::read_file(plan_file());
+    vigil::test::write_file(plan_file(), bytes.substr(0, bytes.size() / 3));
+  }
+  const auto after_truncation = compile(false);
+  CHECK_FALSE(after_truncation->stats().plan_from_cache);
+  CHECK(all_hits(*after_truncation) == expected);
+
+  // A pack with a rule fewer is another plan.
+  CHECK_FALSE(compile(true)->stats().plan_from_cache);
+  CHECK(compile(true)->stats().plan_from_cache);
 }
 
 TEST_CASE("compacting the rules after compiling keeps every rule field and every hit the same") {

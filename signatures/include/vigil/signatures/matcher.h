@@ -60,6 +60,7 @@ class Scratch {
 struct CompileStats {
   bool from_cache = false;
   bool stored_in_cache = false;  // compiled here and every database written to the cache
+  bool plan_from_cache = false;  // the patterns' plans came from the cache too: nothing was planned
   size_t literals = 0;  // anchors of rule patterns and of exceptions
   size_t exception_literals = 0;
   size_t regexes = 0;
@@ -146,6 +147,24 @@ class Matcher {
   Result<void> build_plans();
   void compact_rules(const std::function<void()>& release_free_memory);
   Result<void> compile_databases(const std::optional<std::filesystem::path>& cache_dir, bool cache_only);
+  struct DatabaseSlot {
+    const char* name;  // in the cache file's name
+    void** db;
+    bool wanted;
+  };
+  std::vector<DatabaseSlot> database_slots();
+  std::filesystem::path database_path(const std::filesystem::path& cache_dir, const DatabaseSlot& slot) const;
+  // Loads every database this matcher needs (databases_wanted_) by stats_.cache_key; all or none.
+  bool load_cached_databases(const std::filesystem::path& cache_dir);
+  Result<void> allocate_scratch();
+  // The plans (patterns_, program_, the literal sets in scanning form, what the databases are
+  // called) are cached beside the databases, so a start from the cache plans nothing: planning
+  // is most of that start. plan_key() is empty where a plan can't be tied to this program's
+  // build (the key holds its build id: plans depend on the planner's code, not only the pack).
+  std::string plan_key() const;
+  void store_plan(const std::filesystem::path& file) const;
+  bool load_plan(const std::filesystem::path& file);
+  void forget_plan();
   // Appends the verified matches of one database in normalised `text` to `raw`, in normalised offsets.
   Result<void> collect(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const;
   // The same for the coded rule anchors: scans the codes of `text`'s words.
@@ -163,6 +182,7 @@ class Matcher {
   RegexSet rule_regexes_;
   RegexSet exception_regexes_;
   void* scratch_prototype_ = nullptr;  // hs_scratch_t*, cloned per thread
+  uint8_t databases_wanted_ = 0;       // bit i: database slot i (see database_slots) is built
   CompileStats stats_;
 };
 

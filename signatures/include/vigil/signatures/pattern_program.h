@@ -30,6 +30,12 @@ class PatternProgram {
   std::optional<Span> verify(Id id, std::string_view text, size_t anchor_start, size_t anchor_end) const;
 
   size_t memory_bytes() const;
+  size_t size() const { return entries_.size(); }  // patterns added
+
+  // The packed program as bytes (appended to `out`) and back, for the plan cache. restore()
+  // returns false, leaving the program unusable, on input that is short or inconsistent.
+  void save(std::string& out) const;
+  bool restore(std::string_view& in);
 
  private:
   // Nine nodes in ten are words: what only groups need is kept apart, in groups_.
