@@ -23,7 +23,7 @@ class PlanWriter {
   void values(const std::vector<T>& v) {
     static_assert(std::is_trivially_copyable_v<T>);
     value(static_cast<uint64_t>(v.size()));
-    bytes_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    if (!v.empty()) bytes_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
   void text(const std::string& s) {
     value(static_cast<uint64_t>(s.size()));
@@ -52,7 +52,7 @@ class PlanReader {
     uint64_t n = 0;
     if (!value(n) || n > bytes_.size() / (sizeof(T) ? sizeof(T) : 1)) return ok_ = false;
     v.resize(static_cast<size_t>(n));
-    std::memcpy(v.data(), bytes_.data(), v.size() * sizeof(T));
+    if (!v.empty()) std::memcpy(v.data(), bytes_.data(), v.size() * sizeof(T));
     bytes_.remove_prefix(v.size() * sizeof(T));
     return true;
   }
