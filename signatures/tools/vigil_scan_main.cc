@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     const auto& st = (*matcher)->stats();
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - compile_start).count();
     std::cerr << "rules " << (*matcher)->pack().rules.size() << ", literals " << st.literals << ", regexes " << st.regexes
-              << ", database " << st.database_bytes << " bytes, " << (st.from_cache ? "loaded from cache" : "compiled") << " in " << ms
+              << ", database " << st.database_bytes << " bytes, " << (st.plan_from_cache ? "plans and databases loaded from cache" : st.from_cache ? "planned, databases loaded from cache" : "compiled") << " in " << ms
               << " ms\n";
   }
   auto scratch = (*matcher)->make_scratch();
