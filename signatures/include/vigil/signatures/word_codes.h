@@ -19,7 +19,7 @@ namespace vigil::signatures {
 
 inline constexpr size_t kWordCodeBytes = 3;
 
-// The code of one word (or of a word's first bytes), kWordCodeBytes bytes in its low bits.
+// The code of one word, kWordCodeBytes bytes in its low bits.
 uint32_t word_code(std::string_view word);
 
 // The codes of every word of a normalised text, in order, and where each word starts. Buffers
