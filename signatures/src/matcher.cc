@@ -471,14 +471,24 @@ Result<Scratch> Matcher::make_scratch() const {
   return Scratch(this, copy);
 }
 
-Result<void> Matcher::collect(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const {
-  if (!set.db) return {};
-  thread_local std::vector<LiteralMatch> literal_matches;
-  literal_matches.clear();
-  if (hs_scan(static_cast<const hs_database_t*>(set.db), text.data(), static_cast<unsigned int>(text.size()), 0,
-              static_cast<hs_scratch_t*>(scratch.hs_), on_literal, &literal_matches) != HS_SUCCESS) {
+namespace {
+
+// The literals of `db` found in `bytes` (cleared first; none without a database or bytes).
+Result<void> find_literals(const void* db, std::string_view bytes, void* hs_scratch, std::vector<LiteralMatch>& found) {
+  found.clear();
+  if (!db || bytes.empty()) return {};
+  if (hs_scan(static_cast<const hs_database_t*>(db), bytes.data(), static_cast<unsigned int>(bytes.size()), 0,
+              static_cast<hs_scratch_t*>(hs_scratch), on_literal, &found) != HS_SUCCESS) {
     return make_error(ErrorCode::kInternal, "hyperscan scan failed");
   }
+  return {};
+}
+
+}  // namespace
+
+Result<void> Matcher::collect(const LiteralSet& set, std::string_view text, Scratch& scratch, std::vector<RawHit>& raw) const {
+  thread_local std::vector<LiteralMatch> literal_matches;
+  if (auto r = find_literals(set.db, text, scratch.hs_, literal_matches); !r) return r;
   for (const LiteralMatch& m : literal_matches) verify_owners(set, m.id, text, static_cast<size_t>(m.to - set.length[m.id]), raw);
   return {};
 }
@@ -496,13 +506,7 @@ Result<void> Matcher::collect_coded(const LiteralSet& set, std::string_view text
   thread_local WordCodes codes;
   thread_local std::vector<LiteralMatch> literal_matches;
   codes.encode(text);
-  literal_matches.clear();
-  const std::string_view coded = codes.codes();
-  if (set.db && !coded.empty() &&
-      hs_scan(static_cast<const hs_database_t*>(set.db), coded.data(), static_cast<unsigned int>(coded.size()), 0,
-              static_cast<hs_scratch_t*>(scratch.hs_), on_literal, &literal_matches) != HS_SUCCESS) {
-    return make_error(ErrorCode::kInternal, "hyperscan scan failed");
-  }
+  if (auto r = find_literals(set.db, codes.codes(), scratch.hs_, literal_matches); !r) return r;
   // Only the anchor's own text where its codes matched makes a match: codes can collide, and a
   // literal's bytes can also turn up straddling two codes.
   auto found_at = [&](uint32_t id, size_t anchor_start) { return text.compare(anchor_start, set.length[id], set.literal(id)) == 0; };

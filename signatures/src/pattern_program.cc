@@ -54,6 +54,18 @@ size_t word_start_before(std::string_view text, size_t pos) {
 
 bool all_digits(std::string_view word) { return !word.empty() && word.find_first_not_of("0123456789") == npos; }
 
+// Whether the word at `pos` starts with a byte `starts` allows (kAnyByte: anything, or no word).
+bool may_start_at(uint32_t starts, std::string_view text, size_t pos) {
+  return starts == kAnyByte || (pos < text.size() && (starts & first_byte_bit(text[pos])) != 0);
+}
+
+// Whether the word that ends at the space `pos` starts with a byte `starts` allows.
+bool may_end_at(uint32_t starts, std::string_view text, size_t pos) {
+  if (starts == kAnyByte) return true;
+  const size_t start = word_start_before(text, pos);
+  return start != npos && start < pos && (starts & first_byte_bit(text[start])) != 0;
+}
+
 }  // namespace
 
 // Matching over the packed nodes: a sequence is matched element by element, backtracking through
@@ -87,7 +99,7 @@ class PatternProgram::Walker {
       }
       case Kind::kGroup: {
         const Group& g = p_.groups_[e.first];
-        if (g.starts != kAnyByte && (pos >= text_.size() || !(g.starts & first_byte_bit(text_[pos])))) return npos;
+        if (!may_start_at(g.starts, text_, pos)) return npos;
         const auto rest_fn = [&](size_t after) { return forward(seq, i + 1, after, next); };
         const Continue rest(rest_fn);
         for (uint32_t a = g.first; a < g.first + g.count; ++a) {
@@ -125,10 +137,7 @@ class PatternProgram::Walker {
       }
       case Kind::kGroup: {
         const Group& g = p_.groups_[e.first];
-        if (g.last_starts != kAnyByte) {
-          const size_t start = word_start_before(text_, pos);
-          if (start == npos || start >= pos || !(g.last_starts & first_byte_bit(text_[start]))) return npos;
-        }
+        if (!may_end_at(g.last_starts, text_, pos)) return npos;
         const auto rest_fn = [&](size_t before) { return backward(seq, i - 1, before, next); };
         const Continue rest(rest_fn);
         for (uint32_t a = g.first; a < g.first + g.count; ++a) {
@@ -193,24 +202,20 @@ class PatternProgram::Walker {
   std::string_view text_;
 };
 
-namespace {
-
-uint32_t starts_of(uint8_t kind, char first_letter, uint32_t group_starts) {
-  switch (static_cast<Kind>(kind)) {
+uint32_t PatternProgram::first_bytes(const Node& e, bool of_last_word) const {
+  switch (static_cast<Kind>(e.kind)) {
     case Kind::kWord:
     case Kind::kPrefix:
-      return first_byte_bit(first_letter);
+      return first_byte_bit(e.text_length ? bytes_[e.first] : ' ');
     case Kind::kNumber:
       return kDigitBit;
     case Kind::kGap:
       return kAnyByte;  // it may skip no word at all
     case Kind::kGroup:
-      return group_starts;
+      return of_last_word ? groups_[e.first].last_starts : groups_[e.first].starts;
   }
   return kAnyByte;
 }
-
-}  // namespace
 
 PatternProgram::Sequence PatternProgram::pack(const ParsedPattern& sequence) {
   if (word_offsets_.empty()) word_offsets_.reserve(kExpectedDistinctWords);
@@ -244,13 +249,8 @@ PatternProgram::Sequence PatternProgram::pack(const ParsedPattern& sequence) {
           starts = last_starts = kAnyByte;  // an empty alternative: the group may match nothing
           continue;
         }
-        const Node& front = nodes_[packed.begin];
-        const Node& back = nodes_[packed.end - 1];
-        const bool front_group = front.kind == static_cast<uint8_t>(Kind::kGroup);
-        starts |= starts_of(front.kind, front.text_length ? bytes_[front.first] : ' ', front_group ? groups_[front.first].starts : kAnyByte);
-        last_starts |= back.kind == static_cast<uint8_t>(Kind::kGroup)
-                           ? groups_[back.first].last_starts
-                           : starts_of(back.kind, back.text_length ? bytes_[back.first] : ' ', 0);
+        starts |= first_bytes(nodes_[packed.begin], false);
+        last_starts |= first_bytes(nodes_[packed.end - 1], true);
       }
       groups_[group].starts = starts;  // by index: packing the alternatives may have moved groups_
       groups_[group].last_starts = last_starts;
@@ -264,13 +264,8 @@ PatternProgram::Id PatternProgram::add(const PatternPlan& plan) {
   const Sequence packed = pack(plan.pattern);
   const auto first = static_cast<uint32_t>(plan.first);
   const auto rest = static_cast<uint32_t>(plan.rest);
-  auto starts_at = [&](uint32_t i, bool last_word) {
-    const Node& e = nodes_[packed.begin + i];
-    if (e.kind == static_cast<uint8_t>(Kind::kGroup)) return last_word ? groups_[e.first].last_starts : groups_[e.first].starts;
-    return starts_of(e.kind, e.text_length ? bytes_[e.first] : ' ', kAnyByte);
-  };
-  const uint32_t after = packed.begin + rest < packed.end ? starts_at(rest, false) : kAnyByte;
-  const uint32_t before = first > 0 ? starts_at(first - 1, true) : kAnyByte;
+  const uint32_t after = packed.begin + rest < packed.end ? first_bytes(nodes_[packed.begin + rest], false) : kAnyByte;
+  const uint32_t before = first > 0 ? first_bytes(nodes_[packed.begin + first - 1], true) : kAnyByte;
   entries_.push_back({packed, first, rest, after, before});
   return static_cast<Id>(entries_.size() - 1);
 }
@@ -331,11 +326,7 @@ std::optional<Span> PatternProgram::verify(Id id, std::string_view text, size_t 
     if (end >= text.size()) return std::nullopt;
     pos = end + 1;
   }
-  if (entry.after_starts != kAnyByte && (pos >= text.size() || !(entry.after_starts & first_byte_bit(text[pos])))) return std::nullopt;
-  if (entry.before_starts != kAnyByte) {
-    const size_t start = word_start_before(text, anchor_start);
-    if (start == npos || start >= anchor_start || !(entry.before_starts & first_byte_bit(text[start]))) return std::nullopt;
-  }
+  if (!may_start_at(entry.after_starts, text, pos) || !may_end_at(entry.before_starts, text, anchor_start)) return std::nullopt;
   const auto identity = [](size_t at) { return at; };
   const size_t end = walk.forward(entry.pattern, entry.rest, pos, Continue(identity));
   if (end == npos) return std::nullopt;

@@ -67,18 +67,19 @@ std::optional<std::string> program_build_id() {
 std::optional<std::string> program_build_id() { return std::nullopt; }
 #endif
 
-void save_literal_set(PlanWriter& w, const std::vector<uint32_t>& length, const std::vector<uint32_t>& owners_begin,
-                      const std::vector<uint32_t>& owners, const std::string& texts, const std::vector<uint32_t>& texts_begin,
-                      const std::vector<uint8_t>& coded_words, const std::vector<uint32_t>& lone_prefixes,
-                      const std::array<uint64_t, 4>& lone_prefix_starts) {
-  w.values(length);
-  w.values(owners_begin);
-  w.values(owners);
-  w.text(texts);
-  w.values(texts_begin);
-  w.values(coded_words);
-  w.values(lone_prefixes);
-  w.value(lone_prefix_starts);
+// One list of a literal set's fields serves writing (PlanWriter, a const set) and reading
+// (PlanReader), so the two can't disagree on order.
+template <typename Io, typename LiteralSet>
+void literal_set_fields(Io& io, LiteralSet& set) {
+  io.value(set.coded);
+  io.values(set.length);
+  io.values(set.owners_begin);
+  io.values(set.owners);
+  io.text(set.texts);
+  io.values(set.texts_begin);
+  io.values(set.coded_words);
+  io.values(set.lone_prefixes);
+  io.value(set.lone_prefix_starts);
 }
 
 }  // namespace
@@ -107,11 +108,7 @@ std::string Matcher::plan_key() const {
 void Matcher::store_plan(const std::filesystem::path& file) const {
   PlanWriter w;
   w.values(patterns_);
-  for (const LiteralSet* set : {&rule_literals_, &exception_literals_}) {
-    w.value(set->coded);
-    save_literal_set(w, set->length, set->owners_begin, set->owners, set->texts, set->texts_begin, set->coded_words, set->lone_prefixes,
-                     set->lone_prefix_starts);
-  }
+  for (const LiteralSet* set : {&rule_literals_, &exception_literals_}) literal_set_fields(w, *set);
   w.values(rule_regexes_.patterns);
   w.values(exception_regexes_.patterns);
   w.value(static_cast<uint64_t>(stats_.literals));
@@ -145,17 +142,7 @@ bool Matcher::load_plan(const std::filesystem::path& file) {
 
   PlanReader r(body);
   r.values(patterns_);
-  for (LiteralSet* set : {&rule_literals_, &exception_literals_}) {
-    r.value(set->coded);
-    r.values(set->length);
-    r.values(set->owners_begin);
-    r.values(set->owners);
-    r.text(set->texts);
-    r.values(set->texts_begin);
-    r.values(set->coded_words);
-    r.values(set->lone_prefixes);
-    r.value(set->lone_prefix_starts);
-  }
+  for (LiteralSet* set : {&rule_literals_, &exception_literals_}) literal_set_fields(r, *set);
   r.values(rule_regexes_.patterns);
   r.values(exception_regexes_.patterns);
   uint64_t literals = 0;

@@ -68,6 +68,9 @@ class PatternProgram {
   class Walker;
 
   Sequence pack(const ParsedPattern& sequence);
+  // The first bytes (first_byte_bit) a match of `e` can start with; with of_last_word, those
+  // of the last word of a group's matches, as the verifier meets them walking backwards.
+  uint32_t first_bytes(const Node& e, bool of_last_word) const;
 
   std::vector<Node> nodes_;
   std::vector<Group> groups_;
